@@ -1,0 +1,65 @@
+use leptos::prelude::*;
+
+/// A labelled input bound to a signal, with its error message beneath it.
+#[component]
+pub fn Field(
+    /// The element id, also used for the label and the error message.
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// Shown under the input while `Some`.
+    #[prop(into, optional)]
+    error: Signal<Option<String>>,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=id
+                name=id
+                type=input_type
+                autocomplete=autocomplete
+                inputmode=inputmode
+                autofocus=autofocus
+                autocapitalize="off"
+                spellcheck="false"
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+                bind:value=value
+            />
+            {move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}
+        </div>
+    }
+}
+
+/// A form-level error, announced to screen readers.
+#[component]
+pub fn ErrorNote(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|m| view! { <p class="error-note" role="alert">{m}</p> })
+    }
+}

@@ -1,0 +1,19 @@
+//! Building blocks the pages share.
+
+mod field;
+mod modal;
+mod recovery_codes;
+
+pub use field::{ErrorNote, Field};
+pub use modal::Modal;
+pub use recovery_codes::RecoveryCodesReveal;
+
+use leptos::prelude::*;
+
+/// True once the page is hydrated: until then forms stay disabled, so nothing
+/// typed is submitted by the browser's default form handling.
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    hydrated
+}

@@ -1,0 +1,38 @@
+//! The rules shared by browser and server: parsing user input into types that
+//! can only hold valid values ("parse, don't validate").
+//!
+//! Nothing here imports Leptos or reads the clock, so the same functions give
+//! the immediate inline message in the browser (wasm32) and the authoritative
+//! answer on the server.
+
+mod account_kind;
+mod code;
+mod password;
+mod recovery_code;
+mod username;
+
+pub use account_kind::AccountKind;
+pub use code::{OtpCode, SecondFactor};
+pub use password::{NewPassword, Password};
+pub use recovery_code::RecoveryCode;
+pub use username::Username;
+
+/// Why a piece of user input was refused, in words fit to show the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValidationError {
+    /// The input it concerns, as named in the API (`"code"`, `"username"`, ...).
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl ValidationError {
+    pub(crate) const fn new(field: &'static str, message: &'static str) -> Self {
+        Self { field, message }
+    }
+}
+
+/// True for characters no human types into a login form.
+fn is_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{feff}')
+}

@@ -1,0 +1,54 @@
+//! Tessera's web UI (Leptos, rendered on the server and hydrated in the
+//! browser), its REST client, and the types and rules shared with the server.
+//!
+//! - [`domain`]: input rules, no Leptos, compiled for wasm32 and the server.
+//! - [`api`]: the REST API's wire types.
+//! - `client`: the browser's calls to the REST API (the UI's only way in).
+//! - `pages`, `components`: the screens.
+
+pub mod api;
+pub mod client;
+mod components;
+pub mod domain;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The root component: routes to the login page and My Account.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="tessera" href="/pkg/tessera.css" />
+        <Title text="Tessera" />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::LoginPage />
+                <Route path=path!("/account") view=pages::AccountPage />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,400 @@
+//! `/account`: My Account, with the two-factor authentication section and
+//! its dialogs (enable, disable, new recovery codes).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{MeResponse, TotpSetupResponse};
+use crate::client;
+use crate::components::{ErrorNote, Field, Modal, RecoveryCodesReveal};
+use crate::domain::{OtpCode, Password, SecondFactor};
+
+/// Which dialog is open over the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialog {
+    None,
+    Enable,
+    Disable,
+    Regenerate,
+}
+
+/// My Account.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let me = LocalResource::new(client::me);
+    let dialog = RwSignal::new(Dialog::None);
+    let navigate = use_navigate();
+
+    let close = Callback::new(move |changed: bool| {
+        dialog.set(Dialog::None);
+        if changed {
+            me.refetch();
+        }
+    });
+    let log_out = {
+        let navigate = navigate.clone();
+        move |_| {
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                let _ = client::logout().await;
+                navigate("/", Default::default());
+            });
+        }
+    };
+
+    view! {
+        <main class="page">
+            <header class="topbar">
+                <span class="brand"><span class="logo" aria-hidden="true">"▦"</span>"Tessera"</span>
+                <button type="button" class="secondary" on:click=log_out>"Log out"</button>
+            </header>
+            <h1>"My Account"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || me.get().map(|result| match result {
+                    Ok(me) => view! { <AccountDetails me dialog /> }.into_any(),
+                    Err(e) if e.is_not_logged_in() => {
+                        navigate("/", Default::default());
+                        view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
+                    }
+                    Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+            {move || match dialog.get() {
+                Dialog::None => ().into_any(),
+                Dialog::Enable => view! { <EnableDialog close /> }.into_any(),
+                Dialog::Disable => view! { <DisableDialog close /> }.into_any(),
+                Dialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// The account's name, kind and MFA section.
+#[component]
+fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
+    let totp = me.mfa.totp.clone();
+    let left = me.mfa.recovery_codes_left;
+    view! {
+        <section class="card">
+            <dl class="facts">
+                <dt>"Username"</dt><dd>{me.username.clone()}</dd>
+                <dt>"Login type"</dt><dd>{me.kind.label()}</dd>
+            </dl>
+        </section>
+        <section class="card" aria-labelledby="mfa-title">
+            <h2 id="mfa-title">"Two-factor authentication"</h2>
+            {if totp.enabled {
+                view! {
+                    <p class="status">
+                        <span class="badge on">"active"</span>
+                        " Logging in needs your password and a code from your authenticator app ("
+                        {totp.period} "-second codes)."
+                    </p>
+                    <p class="muted" data-testid="recovery-codes-left">
+                        {format!("Recovery codes left: {left}")}
+                    </p>
+                    <div class="actions">
+                        <button type="button" class="danger" on:click=move |_| dialog.set(Dialog::Disable)>
+                            "Disable two-factor authentication"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| dialog.set(Dialog::Regenerate)>
+                            "New recovery codes"
+                        </button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="status">
+                        <span class="badge off">"inactive"</span>
+                        " Your password alone protects this login."
+                    </p>
+                    <button type="button" on:click=move |_| dialog.set(Dialog::Enable)>
+                        "inactive – click to enable"
+                    </button>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Enrolment: password → QR code and secret → first code → recovery codes.
+#[component]
+fn EnableDialog(close: Callback<bool>) -> impl IntoView {
+    let setup = RwSignal::new(None::<TotpSetupResponse>);
+    let codes = RwSignal::new(None::<Vec<String>>);
+    view! {
+        <Modal id="enable-mfa" title="Enable two-factor authentication">
+            {move || match (setup.get(), codes.get()) {
+                (_, Some(codes)) => view! {
+                    <RecoveryCodesReveal codes on_done=Callback::new(move |()| close.run(true)) />
+                }.into_any(),
+                (Some(s), None) => view! { <ScanAndVerify setup=s codes close /> }.into_any(),
+                (None, None) => view! { <ConfirmPassword setup close /> }.into_any(),
+            }}
+        </Modal>
+    }
+}
+
+#[component]
+fn ConfirmPassword(setup: RwSignal<Option<TotpSetupResponse>>, close: Callback<bool>) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = password.get_untracked();
+        password_error.set(Password::parse(&value).err().map(|e| e.message.to_owned()));
+        if password_error.get_untracked().is_some() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match client::totp_setup(value).await {
+                Ok(s) => setup.set(Some(s)),
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form on:submit=submit novalidate>
+            <p>"Enter your current password to start."</p>
+            <Field id="enable-password" label="Current password" value=password input_type="password"
+                autocomplete="current-password" error=password_error autofocus=true />
+            <ErrorNote message=error />
+            <div class="actions">
+                <button type="submit" disabled=move || busy.get()>"Continue"</button>
+                <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn ScanAndVerify(
+    setup: TotpSetupResponse,
+    codes: RwSignal<Option<Vec<String>>>,
+    close: Callback<bool>,
+) -> impl IntoView {
+    let code = RwSignal::new(String::new());
+    let submitted_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let code_error = Signal::derive(move || {
+        submitted_error
+            .get()
+            .or_else(|| OtpCode::check_partial(&code.get()).err().map(|e| e.message.to_owned()))
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = code.get_untracked();
+        submitted_error.set(OtpCode::parse(&value).err().map(|e| e.message.to_owned()));
+        if submitted_error.get_untracked().is_some() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match client::totp_activate(value).await {
+                Ok(r) => codes.set(Some(r.recovery_codes)),
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    Effect::new(move |_| {
+        code.track();
+        submitted_error.set(None);
+    });
+    let grouped = group_in_fours(&setup.secret);
+    view! {
+        <form on:submit=submit novalidate>
+            <ol class="steps">
+                <li>"Open your authenticator app (Google Authenticator, Aegis, Authy, …) and add an account."</li>
+                <li>"Scan the QR code, or type the secret key by hand."</li>
+                <li>"Enter the 6-digit code the app shows."</li>
+            </ol>
+            <div class="enrol">
+                <div class="qr" role="img" aria-label="QR code for your authenticator app" inner_html=setup.qr_svg></div>
+                <div>
+                    <p class="muted">"Secret key (for manual entry)"</p>
+                    <p class="secret" data-testid="totp-secret" data-secret=setup.secret.clone()><code>{grouped}</code></p>
+                    <p class="advice">
+                        "For security, do not use the same device for the authenticator app that you use to log in."
+                    </p>
+                </div>
+            </div>
+            <Field id="enable-code" label="6-digit code from the app" value=code autocomplete="one-time-code"
+                inputmode="numeric" error=code_error />
+            <ErrorNote message=error />
+            <div class="actions">
+                <button type="submit" disabled=move || busy.get()>"Verify & Enable"</button>
+                <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+fn group_in_fours(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Password and a current code, with the parse shared by disable and regenerate.
+fn check_password_and_code(
+    password: &str,
+    code: &str,
+    password_error: RwSignal<Option<String>>,
+    code_error: RwSignal<Option<String>>,
+) -> bool {
+    password_error.set(Password::parse(password).err().map(|e| e.message.to_owned()));
+    code_error.set(SecondFactor::parse(code).err().map(|e| e.message.to_owned()));
+    password_error.get_untracked().is_none() && code_error.get_untracked().is_none()
+}
+
+/// Disabling: password and a current code, then a confirmation.
+#[component]
+fn DisableDialog(close: Callback<bool>) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None::<String>);
+    let code_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let review = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if check_password_and_code(
+            &password.get_untracked(),
+            &code.get_untracked(),
+            password_error,
+            code_error,
+        ) {
+            error.set(None);
+            confirming.set(true);
+        }
+    };
+    let disable = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match client::totp_disable(password.get_untracked(), code.get_untracked()).await {
+                Ok(()) => close.run(true),
+                Err(e) => {
+                    confirming.set(false);
+                    code.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <Modal id="disable-mfa" title="Disable two-factor authentication">
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <form on:submit=review novalidate>
+                        <Field id="disable-password" label="Current password" value=password input_type="password"
+                            autocomplete="current-password" error=password_error autofocus=true />
+                        <Field id="disable-code" label="Code from your app (or a recovery code)" value=code
+                            autocomplete="one-time-code" error=code_error />
+                        <ErrorNote message=error />
+                        <div class="actions">
+                            <button type="submit" class="danger">"Disable two-factor authentication"</button>
+                            <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
+                        </div>
+                    </form>
+                }
+            >
+                <p role="alert">
+                    "Really disable two-factor authentication? Your password alone will protect this login, "
+                    "and your recovery codes will stop working."
+                </p>
+                <div class="actions">
+                    <button type="button" class="danger" disabled=move || busy.get() on:click=disable>"Yes, disable"</button>
+                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep it on"</button>
+                </div>
+            </Show>
+        </Modal>
+    }
+}
+
+/// New recovery codes: password and a current code, a confirmation, then the reveal.
+#[component]
+fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None::<String>);
+    let code_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let confirming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let codes = RwSignal::new(None::<Vec<String>>);
+    let review = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if check_password_and_code(
+            &password.get_untracked(),
+            &code.get_untracked(),
+            password_error,
+            code_error,
+        ) {
+            error.set(None);
+            confirming.set(true);
+        }
+    };
+    let regenerate = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match client::regenerate_recovery_codes(password.get_untracked(), code.get_untracked()).await {
+                Ok(r) => codes.set(Some(r.recovery_codes)),
+                Err(e) => {
+                    confirming.set(false);
+                    code.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <Modal id="regenerate-codes" title="New recovery codes">
+            {move || match (codes.get(), confirming.get()) {
+                (Some(codes), _) => view! {
+                    <RecoveryCodesReveal codes on_done=Callback::new(move |()| close.run(true)) />
+                }.into_any(),
+                (None, true) => view! {
+                    <p role="alert">"Your current recovery codes will stop working. Continue?"</p>
+                    <div class="actions">
+                        <button type="button" disabled=move || busy.get() on:click=regenerate>"Yes, make new codes"</button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Back"</button>
+                    </div>
+                }.into_any(),
+                (None, false) => view! {
+                    <form on:submit=review novalidate>
+                        <Field id="regenerate-password" label="Current password" value=password input_type="password"
+                            autocomplete="current-password" error=password_error autofocus=true />
+                        <Field id="regenerate-code" label="Code from your app (or a recovery code)" value=code
+                            autocomplete="one-time-code" error=code_error />
+                        <ErrorNote message=error />
+                        <div class="actions">
+                            <button type="submit">"Generate new codes"</button>
+                            <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
+                        </div>
+                    </form>
+                }.into_any(),
+            }}
+        </Modal>
+    }
+}

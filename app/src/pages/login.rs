@@ -1,0 +1,188 @@
+//! `/`: the control panel login — password, then (with 2FA) the code on a
+//! second step, or a recovery code instead.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::{LoginRequest, LoginResponse};
+use crate::client;
+use crate::components::{ErrorNote, Field, use_hydrated};
+use crate::domain::{OtpCode, Password, RecoveryCode, Username};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Password,
+    Code,
+}
+
+/// The login form.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let hydrated = use_hydrated();
+    let step = RwSignal::new(Step::Password);
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let username_error = RwSignal::new(None::<String>);
+    let password_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let submit_password = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let user = Username::parse(&username.get_untracked());
+            let pass = Password::parse(&password.get_untracked());
+            username_error.set(user.as_ref().err().map(|e| e.message.to_owned()));
+            password_error.set(pass.as_ref().err().map(|e| e.message.to_owned()));
+            if user.is_err() || pass.is_err() || busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let request = LoginRequest {
+                username: username.get_untracked(),
+                password: password.get_untracked(),
+            };
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                match client::login(&request).await {
+                    Ok(LoginResponse::Ok) => navigate("/account", Default::default()),
+                    Ok(LoginResponse::MfaRequired { .. }) => {
+                        password.set(String::new());
+                        step.set(Step::Code);
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+
+    let back_to_password = move |message: Option<String>| {
+        step.set(Step::Password);
+        error.set(message);
+    };
+
+    view! {
+        <main class="page narrow">
+            <header class="brand">
+                <span class="logo" aria-hidden="true">"▦"</span>
+                <span>"Tessera"</span>
+            </header>
+            <h1>"Log in"</h1>
+            {move || match step.get() {
+                Step::Password => view! {
+                    <form class="card" method="post" on:submit=submit_password.clone() novalidate>
+                        <Field id="username" label="Username" hint="Customer number, package name or e-mail address"
+                            value=username autocomplete="username" error=username_error />
+                        <Field id="password" label="Password" value=password input_type="password"
+                            autocomplete="current-password" error=password_error />
+                        <ErrorNote message=error />
+                        <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
+                    </form>
+                }.into_any(),
+                Step::Code => view! {
+                    <CodeStep
+                        on_done=Callback::new({ let navigate = navigate.clone(); move |()| navigate("/account", Default::default()) })
+                        on_restart=Callback::new(back_to_password)
+                        error=error
+                    />
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// The second step: the app's code, or a recovery code.
+#[component]
+fn CodeStep(
+    on_done: Callback<()>,
+    on_restart: Callback<Option<String>>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let use_recovery = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+    let submitted_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // Immediate feedback while typing an app code ("12a"); the full check on submit.
+    let code_error = Signal::derive(move || {
+        submitted_error.get().or_else(|| {
+            (!use_recovery.get())
+                .then(|| OtpCode::check_partial(&code.get()).err().map(|e| e.message.to_owned()))
+                .flatten()
+        })
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = code.get_untracked();
+        let checked = if use_recovery.get_untracked() {
+            RecoveryCode::parse(&value).map(|_| ())
+        } else {
+            OtpCode::parse(&value).map(|_| ())
+        };
+        submitted_error.set(checked.err().map(|e| e.message.to_owned()));
+        if submitted_error.get_untracked().is_some() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match client::login_mfa(value).await {
+                Ok(_) => on_done.run(()),
+                Err(e) if matches!(e.code.as_str(), "login_expired" | "no_pending_login") => {
+                    on_restart.run(Some(e.message));
+                }
+                Err(e) => {
+                    code.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let cancel = move |_| {
+        spawn_local(async move {
+            let _ = client::logout().await;
+            on_restart.run(None);
+        });
+    };
+    let toggle = move |_| {
+        use_recovery.update(|r| *r = !*r);
+        code.set(String::new());
+        submitted_error.set(None);
+        error.set(None);
+    };
+    Effect::new(move |_| {
+        code.track();
+        submitted_error.set(None);
+    });
+
+    view! {
+        <form class="card" method="post" on:submit=submit novalidate>
+            <p>"Your account is protected by two-factor authentication."</p>
+            {move || if use_recovery.get() {
+                view! {
+                    <Field id="code" label="Recovery code" hint="One of the codes you saved when you turned on 2FA, like k7m2-q9xp-4hf3-t8wa"
+                        value=code autocomplete="off" error=code_error autofocus=true />
+                }.into_any()
+            } else {
+                view! {
+                    <Field id="code" label="Authentication code" hint="The 6-digit code your authenticator app shows now"
+                        value=code autocomplete="one-time-code" inputmode="numeric" error=code_error autofocus=true />
+                }.into_any()
+            }}
+            <ErrorNote message=error />
+            <button type="submit" disabled=move || busy.get()>"Verify"</button>
+            <div class="actions split">
+                <button type="button" class="link" on:click=toggle>
+                    {move || if use_recovery.get() { "Use the code from your app instead" } else { "Use a recovery code instead" }}
+                </button>
+                <button type="button" class="link" on:click=cancel>"Cancel"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,18 @@
+//! Tessera's schema. Migrations are the source of truth; the server's SeaORM
+//! entities mirror them, and a migration never imports today's entities.
+//!
+//! Times are Unix seconds in BIGINT columns: the same on SQLite and PostgreSQL,
+//! and trivially compared with the `now` the service layer is given.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_accounts_sessions_mfa;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_accounts_sessions_mfa::Migration)]
+    }
+}

@@ -1,0 +1,96 @@
+//! Logging in and out, and who is logged in.
+
+use app::api::{ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, MfaMethod};
+use app::domain::{Password, SecondFactor, Username};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_extra::extract::CookieJar;
+
+use super::extract::{ApiJson, AuthUser, PendingLogin, session_token};
+use super::{ApiError, ApiResult, AppState};
+use crate::service::sessions::{self, Stage};
+use crate::service::{ServiceError, accounts, login, mfa};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/login/mfa", post(login_mfa))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+}
+
+const SECOND_FACTORS: [MfaMethod; 2] = [MfaMethod::Totp, MfaMethod::RecoveryCode];
+
+/// The password step. Any session the browser had ends here; the new one
+/// gets a new token (no session fixation).
+#[utoipa::path(post, path = "/api/v1/login", tag = "login", request_body = LoginRequest, responses(
+    (status = 200, description = "Logged in, or the code step comes next", body = LoginResponse),
+    (status = 401, description = "`invalid_credentials`: wrong password or unknown user, alike", body = ErrorBody),
+    (status = 422, description = "`invalid_input`", body = ErrorBody),
+    (status = 503, description = "`server_busy`: too many password checks in flight", body = ErrorBody),
+))]
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
+    let username = Username::parse(&request.username)?;
+    let password = Password::parse(&request.password)?;
+    if let Some(old) = session_token(&jar) {
+        sessions::delete(&state.db, &old).await?;
+    }
+    let logged_in = login::password_step(&state.db, &state.hasher, &username, &password, state.clock.now()).await?;
+    let response = match logged_in.stage {
+        Stage::Full => LoginResponse::Ok,
+        Stage::PendingMfa => LoginResponse::MfaRequired {
+            methods: SECOND_FACTORS.to_vec(),
+        },
+    };
+    Ok((jar.add(state.session_cookie(&logged_in.token)), Json(response)))
+}
+
+/// The code step: an app code (`"189 145"`) or a recovery code.
+#[utoipa::path(post, path = "/api/v1/login/mfa", tag = "login", request_body = MfaCodeRequest, responses(
+    (status = 200, description = "Logged in", body = LoginResponse),
+    (status = 401, description = "`invalid_code`; `login_expired` after 5 wrong codes; `no_pending_login`", body = ErrorBody),
+    (status = 422, description = "`invalid_input`: not a code", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with Retry-After", body = ErrorBody),
+))]
+pub async fn login_mfa(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    pending: PendingLogin,
+    ApiJson(request): ApiJson<MfaCodeRequest>,
+) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
+    let factor = SecondFactor::parse(&request.code)?;
+    match login::code_step(&state.db, &state.totp, &pending.session, &factor, state.clock.now()).await {
+        Ok((token, _)) => Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok))),
+        Err(ServiceError::LoginExpired) => Err(ServiceError::LoginExpired.into()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Ends the session (full or pending) and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "login", responses((status = 204, description = "Logged out")))]
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
+    if let Some(token) = session_token(&jar) {
+        sessions::delete(&state.db, &token).await?;
+    }
+    Ok((jar.remove(state.removal_cookie()), StatusCode::NO_CONTENT))
+}
+
+/// The logged-in user and the state of its second factor.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", responses(
+    (status = 200, body = MeResponse),
+    (status = 401, description = "`not_logged_in` (a login waiting for its code is not logged in)", body = ErrorBody),
+))]
+pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<MeResponse>> {
+    let left = mfa::recovery_codes_left(&state.db, user.account.id).await?;
+    Ok(Json(MeResponse {
+        kind: accounts::kind_of(&user.account).map_err(ApiError::from)?,
+        mfa: mfa::status(&state.totp, &user.account, left),
+        username: user.account.username,
+    }))
+}

@@ -1,0 +1,92 @@
+//! Extractors. A pending login and a full session are different types, so no
+//! handler can take one for the other; JSON bodies reject with our error shape.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::de::DeserializeOwned;
+
+use super::{ApiError, AppState};
+use crate::entity::account;
+use crate::service::accounts;
+use crate::service::sessions::{self, Session, SessionToken, Stage};
+
+pub const SESSION_COOKIE: &str = "tessera_session";
+
+/// `axum::Json`, but its rejections are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// A fully logged-in user: password and (when enabled) second factor done.
+pub struct AuthUser {
+    pub account: account::Model,
+}
+
+/// A login whose password was right and whose code is still to come.
+pub struct PendingLogin {
+    pub session: Session,
+}
+
+pub fn session_token(jar: &CookieJar) -> Option<SessionToken> {
+    jar.get(SESSION_COOKIE)
+        .and_then(|c| SessionToken::from_cookie(c.value()))
+}
+
+async fn current_session(parts: &mut Parts, state: &AppState) -> Result<Option<Session>, ApiError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(token) = session_token(&jar) else {
+        return Ok(None);
+    };
+    Ok(sessions::find(&state.db, &token, state.clock.now()).await?)
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = current_session(parts, state).await?.filter(|s| s.stage == Stage::Full);
+        let session = session.ok_or_else(ApiError::not_logged_in)?;
+        let account = accounts::get(&state.db, session.account_id)
+            .await
+            .map_err(|_| ApiError::not_logged_in())?;
+        Ok(Self { account })
+    }
+}
+
+impl FromRequestParts<AppState> for PendingLogin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = current_session(parts, state)
+            .await?
+            .filter(|s| s.stage == Stage::PendingMfa);
+        Ok(Self {
+            session: session.ok_or_else(ApiError::no_pending_login)?,
+        })
+    }
+}
+
+impl AppState {
+    /// The session cookie: HttpOnly, SameSite=Lax, Secure when served over https.
+    pub fn session_cookie(&self, token: &SessionToken) -> Cookie<'static> {
+        Cookie::build((SESSION_COOKIE, token.expose().to_owned()))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies)
+            .path("/")
+            .build()
+    }
+
+    pub fn removal_cookie(&self) -> Cookie<'static> {
+        Cookie::build((SESSION_COOKIE, "")).path("/").build()
+    }
+}

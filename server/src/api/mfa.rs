@@ -1,0 +1,131 @@
+//! Managing one's own second factor: enrol, activate, disable, new recovery codes.
+
+use app::api::{
+    ErrorBody, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse, TotpActivateRequest, TotpSetupResponse,
+};
+use app::domain::{OtpCode, Password, RecoveryCode, SecondFactor};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use secrecy::SecretString;
+
+use super::extract::{ApiJson, AuthUser};
+use super::{ApiResult, AppState};
+use crate::service::mfa;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me/mfa/totp/setup", post(setup))
+        .route("/me/mfa/totp/activate", post(activate))
+        .route("/me/mfa/totp/disable", post(disable))
+        .route("/me/mfa/recovery-codes", post(regenerate_recovery_codes))
+}
+
+fn secret(password: &Password) -> SecretString {
+    SecretString::from(password.expose().to_owned())
+}
+
+fn shown(codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
+    Json(RecoveryCodesResponse {
+        recovery_codes: codes.iter().map(RecoveryCode::display).collect(),
+    })
+}
+
+/// Starts enrolment: a new 160-bit secret, held as pending until a code from
+/// it is verified. Needs the current password.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/setup", tag = "mfa", request_body = PasswordRequest, responses(
+    (status = 200, body = TotpSetupResponse),
+    (status = 401, description = "`invalid_password`, `not_logged_in`", body = ErrorBody),
+    (status = 409, description = "`totp_already_enabled`", body = ErrorBody),
+))]
+pub async fn setup(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(request): ApiJson<PasswordRequest>,
+) -> ApiResult<Json<TotpSetupResponse>> {
+    let password = Password::parse(&request.password)?;
+    let setup = mfa::setup(&state.db, &state.hasher, &state.totp, &user.account, secret(&password)).await?;
+    Ok(Json(TotpSetupResponse {
+        secret: setup.secret,
+        otpauth_uri: setup.otpauth_uri,
+        qr_svg: setup.qr_svg,
+    }))
+}
+
+/// Finishes enrolment with a code from the app; answers the recovery codes,
+/// which are shown this once.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/activate", tag = "mfa", request_body = TotpActivateRequest, responses(
+    (status = 200, body = RecoveryCodesResponse),
+    (status = 401, description = "`invalid_code`", body = ErrorBody),
+    (status = 409, description = "`no_pending_setup`, `totp_already_enabled`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+))]
+pub async fn activate(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(request): ApiJson<TotpActivateRequest>,
+) -> ApiResult<Json<RecoveryCodesResponse>> {
+    let code = OtpCode::parse(&request.code)?;
+    let codes = mfa::activate(&state.db, &state.totp, &user.account, &code, state.clock.now()).await?;
+    tracing::info!(target: "security", account_id = user.account.id, "2FA enabled");
+    Ok(shown(codes))
+}
+
+/// Turns 2FA off; needs the password and a current code or a recovery code.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/disable", tag = "mfa", request_body = PasswordAndCodeRequest, responses(
+    (status = 204, description = "2FA is off; secret and recovery codes are gone"),
+    (status = 401, description = "`invalid_password`, `invalid_code`", body = ErrorBody),
+    (status = 409, description = "`totp_not_enabled`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+))]
+pub async fn disable(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(request): ApiJson<PasswordAndCodeRequest>,
+) -> ApiResult<StatusCode> {
+    let password = Password::parse(&request.password)?;
+    let factor = SecondFactor::parse(&request.code)?;
+    let now = state.clock.now();
+    mfa::disable(
+        &state.db,
+        &state.hasher,
+        &state.totp,
+        &user.account,
+        secret(&password),
+        &factor,
+        now,
+    )
+    .await?;
+    tracing::info!(target: "security", account_id = user.account.id, "2FA disabled");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replaces the recovery codes; the old set stops working.
+#[utoipa::path(post, path = "/api/v1/me/mfa/recovery-codes", tag = "mfa", request_body = PasswordAndCodeRequest, responses(
+    (status = 200, body = RecoveryCodesResponse),
+    (status = 401, description = "`invalid_password`, `invalid_code`", body = ErrorBody),
+    (status = 409, description = "`totp_not_enabled`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+))]
+pub async fn regenerate_recovery_codes(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiJson(request): ApiJson<PasswordAndCodeRequest>,
+) -> ApiResult<Json<RecoveryCodesResponse>> {
+    let password = Password::parse(&request.password)?;
+    let factor = SecondFactor::parse(&request.code)?;
+    let now = state.clock.now();
+    let codes = mfa::regenerate_recovery_codes(
+        &state.db,
+        &state.hasher,
+        &state.totp,
+        &user.account,
+        secret(&password),
+        &factor,
+        now,
+    )
+    .await?;
+    tracing::info!(target: "security", account_id = user.account.id, "recovery codes regenerated");
+    Ok(shown(codes))
+}

@@ -1,0 +1,98 @@
+//! The REST API, `/api/v1`: one router per feature, merged, behind the
+//! layers every endpoint shares (size limit, same-origin check, no-store).
+
+mod auth;
+mod error;
+mod extract;
+mod mfa;
+pub mod openapi;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::clock::Clock;
+use crate::service::PasswordHasher;
+use crate::service::totp::TotpPolicy;
+
+pub use error::{ApiError, ApiResult};
+
+/// The largest request body the API reads.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What every handler may reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub hasher: PasswordHasher,
+    pub totp: Arc<TotpPolicy>,
+    pub clock: Clock,
+    pub secure_cookies: bool,
+    /// The origin browsers must send state-changing requests from; `None`
+    /// means "the same host the request was sent to".
+    pub public_origin: Option<Arc<str>>,
+    pub leptos: LeptosOptions,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let v1 = Router::new()
+        .merge(auth::router())
+        .merge(mfa::router())
+        .merge(openapi::router())
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
+    Router::new()
+        .nest("/api/v1", v1)
+        .layer(middleware::from_fn_with_state(state, same_origin_only))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// Refuses state-changing requests a browser sent from another site (CSRF).
+/// Non-browser clients send no `Origin` and are not at risk.
+async fn same_origin_only(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !state.same_origin(&request) {
+        tracing::warn!(target: "security", origin = ?request.headers().get(header::ORIGIN), "cross-origin request refused");
+        return ApiError::cross_origin().into_response();
+    }
+    next.run(request).await
+}
+
+impl AppState {
+    fn same_origin(&self, request: &Request) -> bool {
+        let headers = request.headers();
+        if headers.get("sec-fetch-site").is_some_and(|v| v == "cross-site") {
+            return false;
+        }
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return true;
+        };
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        if let Some(expected) = &self.public_origin {
+            return origin == &**expected;
+        }
+        let authority = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"));
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+    }
+}

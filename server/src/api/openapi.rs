@@ -1,0 +1,32 @@
+//! `GET /api/v1/openapi.json`: the API described, from the handlers' own annotations.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use super::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Tessera", description = "Two-factor authentication for hosting control panels and webmail."),
+    paths(
+        super::auth::login,
+        super::auth::login_mfa,
+        super::auth::logout,
+        super::auth::me,
+        super::mfa::setup,
+        super::mfa::activate,
+        super::mfa::disable,
+        super::mfa::regenerate_recovery_codes,
+    ),
+    tags(
+        (name = "login", description = "Password step, code step, logout"),
+        (name = "account", description = "The logged-in account"),
+        (name = "mfa", description = "The account's own second factor"),
+    )
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}

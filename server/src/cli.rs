@@ -1,0 +1,231 @@
+//! The `tessera` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use app::domain::{AccountKind, NewPassword, Username};
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::Clock;
+use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings};
+use crate::service::accounts::{self, NewAccount};
+use crate::service::totp::TotpPolicy;
+use crate::service::{PasswordHasher, ServiceError};
+use crate::{Application, database};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Two-factor authentication for hosting control panels and webmail"
+)]
+pub struct Cli {
+    /// SQLite (`sqlite://path?mode=rwc`) or PostgreSQL (`postgres://user:pass@host/db`).
+    #[arg(long, global = true, env = "TESSERA_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and the REST API.
+    Serve(ServeArgs),
+    /// Create and list logins.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "TESSERA_LISTEN", default_value = DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// The built site (pkg/ and CSS); relative paths are from the working directory.
+    #[arg(long, env = "TESSERA_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
+    pub site_root: PathBuf,
+    /// The name authenticator apps show above the account.
+    #[arg(long, env = "TESSERA_ISSUER", default_value = "Tessera")]
+    pub issuer: String,
+    /// Seconds per TOTP code.
+    #[arg(long, env = "TESSERA_TOTP_PERIOD", default_value_t = 30, value_parser = parse_period)]
+    pub totp_period: u32,
+    /// Mark the session cookie Secure (serve behind https).
+    #[arg(long, env = "TESSERA_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// The origin browsers use (e.g. https://panel.example.com) when a proxy changes the Host header.
+    #[arg(long, env = "TESSERA_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a login; the password is read from standard input.
+    Create {
+        /// customer, package, mailbox or admin.
+        #[arg(long)]
+        kind: AccountKind,
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The customer a package or mailbox login belongs to.
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// List every login.
+    List,
+}
+
+fn parse_period(s: &str) -> Result<u32, String> {
+    match s {
+        "30" => Ok(30),
+        "60" => Ok(60),
+        _ => Err("a TOTP period is 30 or 60 seconds".to_owned()),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(cli.database_url, args).await,
+        Command::Account(AccountCommand::Create {
+            kind,
+            username,
+            password_stdin: _,
+            owner,
+        }) => {
+            let password = read_password_line(std::io::stdin().lock())?;
+            create_account(&cli.database_url, kind, &username, &password, owner.as_deref()).await
+        }
+        Command::Account(AccountCommand::List) => list_accounts(&cli.database_url).await,
+    }
+}
+
+async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings {
+        listen: args.listen,
+        database_url,
+        site_root: args.site_root,
+        totp: TotpPolicy {
+            issuer: args.issuer,
+            period: args.totp_period,
+            ..TotpPolicy::default()
+        },
+        secure_cookies: args.secure_cookies,
+        public_origin: args.public_origin,
+        clock: Clock::System,
+    };
+    if !settings.site_root.join("pkg").is_dir() {
+        tracing::warn!(
+            site_root = %settings.site_root.display(),
+            "no built site here (pkg/ missing): the API works, the web pages will not hydrate; \
+             build with xtask/build.sh or pass --site-root"
+        );
+    }
+    let database = database::redact(&settings.database_url);
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), %database, "Tessera is listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn read_password_line(input: impl std::io::BufRead) -> anyhow::Result<String> {
+    let line = input.lines().next().context("no password on standard input")??;
+    Ok(line.strip_suffix('\r').unwrap_or(&line).to_owned())
+}
+
+async fn create_account(
+    database_url: &str,
+    kind: AccountKind,
+    username: &str,
+    password: &str,
+    owner: Option<&str>,
+) -> anyhow::Result<()> {
+    let new = NewAccount {
+        kind,
+        username: Username::parse(username)?,
+        password: NewPassword::parse(password)?,
+        owner: owner.map(Username::parse).transpose()?,
+    };
+    let db = database::connect(database_url).await?;
+    let hasher = PasswordHasher::new()?;
+    let now = Clock::System.now();
+    match accounts::create(&db, &hasher, new, now).await {
+        Ok(account) => {
+            println!(
+                "created {} login {} (id {})",
+                account.kind, account.username, account.id
+            );
+            Ok(())
+        }
+        Err(ServiceError::UsernameTaken) => bail!("a login named {username} exists already"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn list_accounts(database_url: &str) -> anyhow::Result<()> {
+    let db = database::connect(database_url).await?;
+    let all = accounts::list(&db).await?;
+    let owners: std::collections::HashMap<i32, &str> = all.iter().map(|a| (a.id, a.username.as_str())).collect();
+    println!(
+        "{:<5} {:<9} {:<32} {:<20} {:<4}",
+        "ID", "KIND", "USERNAME", "OWNER", "2FA"
+    );
+    for a in &all {
+        let owner = a.owner_id.and_then(|id| owners.get(&id).copied()).unwrap_or("-");
+        let mfa = if a.totp_secret.is_some() { "on" } else { "off" };
+        println!("{:<5} {:<9} {:<32} {:<20} {:<4}", a.id, a.kind, a.username, owner, mfa);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_the_first_line_without_its_line_ending() -> anyhow::Result<()> {
+        assert_eq!(read_password_line("T9D3K!px\nignored".as_bytes())?, "T9D3K!px");
+        assert_eq!(read_password_line("with spaces \r\n".as_bytes())?, "with spaces ");
+        assert!(read_password_line("".as_bytes()).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_command_line_parses() {
+        let cli = Cli::try_parse_from([
+            "tessera",
+            "account",
+            "create",
+            "--kind",
+            "mailbox",
+            "--username",
+            "a@b.c",
+            "--password-stdin",
+            "--owner",
+            "c1",
+        ]);
+        assert!(matches!(
+            cli.map(|c| c.command),
+            Ok(Command::Account(AccountCommand::Create {
+                kind: AccountKind::Mailbox,
+                ..
+            }))
+        ));
+        assert!(Cli::try_parse_from(["tessera", "serve", "--totp-period", "45"]).is_err());
+        assert!(
+            Cli::try_parse_from([
+                "tessera",
+                "account",
+                "create",
+                "--kind",
+                "root",
+                "--username",
+                "x",
+                "--password-stdin"
+            ])
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! SeaORM entities: a mirror of the `migrations` crate, nothing more.
+//! Rules live in `service`, wire types in `app::api`.
+
+pub mod account;
+pub mod recovery_code;
+pub mod session;

@@ -1,0 +1,389 @@
+//! The second factor: TOTP enrolment, recovery codes, and the one check every
+//! code goes through (login, disable, regenerate), with replay protection and
+//! throttling.
+
+use app::api::{MfaStatus, TotpStatus};
+use app::domain::{OtpCode, RecoveryCode, SecondFactor};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+use secrecy::SecretString;
+
+use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
+use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
+use crate::clock::UnixTime;
+use crate::entity::{account, recovery_code};
+
+/// Recovery codes per set.
+pub const RECOVERY_CODES: usize = 10;
+
+/// Wrong codes in a row that cost nothing; each one after doubles the delay.
+const FREE_FAILURES: i32 = 3;
+/// The longest delay a run of wrong codes earns.
+const MAX_DELAY_SECS: i64 = 15 * 60;
+
+/// Seconds the next attempt must wait after `failures` wrong codes in a row:
+/// none for the first three, then 1 s, 2 s, 4 s, ... up to 15 minutes.
+pub fn delay_after(failures: i32) -> i64 {
+    if failures < FREE_FAILURES {
+        return 0;
+    }
+    let doublings = std::cmp::min(u32::try_from(failures - FREE_FAILURES).unwrap_or(u32::MAX), 20);
+    std::cmp::min(1_i64 << doublings, MAX_DELAY_SECS)
+}
+
+/// A TOTP secret waiting for its first code, as shown to the user.
+#[derive(Debug, Clone)]
+pub struct TotpSetup {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
+/// What a successful second-factor check used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    Totp,
+    RecoveryCode { left: u64 },
+}
+
+pub fn status(policy: &TotpPolicy, account: &account::Model, recovery_codes_left: u64) -> MfaStatus {
+    MfaStatus {
+        totp: TotpStatus {
+            enabled: account.totp_secret.is_some(),
+            period: policy.period,
+        },
+        recovery_codes_left: u32::try_from(recovery_codes_left).unwrap_or(u32::MAX),
+    }
+}
+
+pub async fn recovery_codes_left(db: &impl ConnectionTrait, account_id: i32) -> Result<u64> {
+    Ok(recovery_code::Entity::find()
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Step one of enrolment: a new secret, held as pending. Nothing changes for
+/// the account until [`activate`] sees a code made from it.
+pub async fn setup(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    password: SecretString,
+) -> Result<TotpSetup> {
+    confirm_password(hasher, account, password).await?;
+    if account.totp_secret.is_some() {
+        return Err(ServiceError::TotpAlreadyEnabled);
+    }
+    let secret = TotpSecret::generate().map_err(|e| ServiceError::internal(format!("getrandom: {e}")))?;
+    let otpauth_uri = policy
+        .otpauth_uri(&secret, &account.username)
+        .map_err(|e| ServiceError::internal(format!("otpauth uri: {e}")))?;
+    let qr_svg = qr_svg(&otpauth_uri).map_err(|e| ServiceError::internal(format!("qr code: {e}")))?;
+    let mut pending = account.clone().into_active_model();
+    pending.totp_pending_secret = Set(Some(secret.to_base32()));
+    pending.update(db).await?;
+    Ok(TotpSetup {
+        secret: secret.to_base32(),
+        otpauth_uri,
+        qr_svg,
+    })
+}
+
+/// Step two: the first code proves the app has the secret; 2FA turns on and
+/// the first set of recovery codes is returned, to be shown once.
+pub async fn activate(
+    db: &DatabaseConnection,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    code: &OtpCode,
+    now: UnixTime,
+) -> Result<Vec<RecoveryCode>> {
+    if account.totp_secret.is_some() {
+        return Err(ServiceError::TotpAlreadyEnabled);
+    }
+    let pending = account
+        .totp_pending_secret
+        .as_deref()
+        .ok_or(ServiceError::NoPendingSetup)?;
+    let secret = TotpSecret::from_base32(pending)
+        .ok_or_else(|| ServiceError::internal(format!("account {}: pending secret is not base32", account.id)))?;
+    check_throttle(account, now)?;
+    let Some(step) = policy.matching_step(&secret, code, now) else {
+        record_failure(db, account.id, now).await?;
+        return Err(ServiceError::InvalidCode);
+    };
+
+    let txn = db.begin().await?;
+    // Conditional on the pending secret still being the one checked, so two
+    // concurrent activations cannot both hand out recovery codes.
+    let switched = account::Entity::update_many()
+        .col_expr(account::Column::TotpSecret, Expr::value(pending))
+        .col_expr(account::Column::TotpPendingSecret, Expr::value(Option::<String>::None))
+        .col_expr(account::Column::TotpLastStep, Expr::value(step))
+        .col_expr(account::Column::MfaFailures, Expr::value(0))
+        .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
+        .filter(account::Column::Id.eq(account.id))
+        .filter(account::Column::TotpPendingSecret.eq(pending))
+        .filter(account::Column::TotpSecret.is_null())
+        .exec(&txn)
+        .await?;
+    if switched.rows_affected != 1 {
+        return Err(ServiceError::NoPendingSetup);
+    }
+    let codes = replace_recovery_codes(&txn, account.id).await?;
+    txn.commit().await?;
+    Ok(codes)
+}
+
+/// Turns TOTP off after the password and a current code (or recovery code).
+pub async fn disable(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    password: SecretString,
+    factor: &SecondFactor,
+    now: UnixTime,
+) -> Result<()> {
+    confirm_password(hasher, account, password).await?;
+    if account.totp_secret.is_none() {
+        return Err(ServiceError::TotpNotEnabled);
+    }
+    verify(db, policy, account, factor, now).await?;
+    let txn = db.begin().await?;
+    clear_second_factor(&txn, account.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A new set of recovery codes after the password and a current code; the
+/// old set stops working.
+pub async fn regenerate_recovery_codes(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    password: SecretString,
+    factor: &SecondFactor,
+    now: UnixTime,
+) -> Result<Vec<RecoveryCode>> {
+    confirm_password(hasher, account, password).await?;
+    if account.totp_secret.is_none() {
+        return Err(ServiceError::TotpNotEnabled);
+    }
+    verify(db, policy, account, factor, now).await?;
+    let txn = db.begin().await?;
+    let codes = replace_recovery_codes(&txn, account.id).await?;
+    txn.commit().await?;
+    Ok(codes)
+}
+
+/// The one check every second-factor code goes through.
+///
+/// - Throttled accounts are refused before the code is looked at.
+/// - An app code must match the current step ±skew *and* be later than the
+///   last step used; claiming the step is one conditional UPDATE, so of two
+///   concurrent requests with one code exactly one wins.
+/// - A recovery code is claimed the same way: `used_at IS NULL` in the UPDATE.
+/// - A wrong code counts towards the account's delay; a right one resets it.
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    factor: &SecondFactor,
+    now: UnixTime,
+) -> Result<Verified> {
+    check_throttle(account, now)?;
+    let verified = match factor {
+        SecondFactor::Totp(code) => claim_totp_step(db, policy, account, code, now)
+            .await?
+            .then_some(Verified::Totp),
+        SecondFactor::Recovery(code) => match claim_recovery_code(db, account.id, code, now).await? {
+            true => Some(Verified::RecoveryCode {
+                left: recovery_codes_left(db, account.id).await?,
+            }),
+            false => None,
+        },
+    };
+    match verified {
+        Some(v) => {
+            reset_failures(db, account).await?;
+            Ok(v)
+        }
+        None => {
+            record_failure(db, account.id, now).await?;
+            Err(ServiceError::InvalidCode)
+        }
+    }
+}
+
+async fn claim_totp_step(
+    db: &impl ConnectionTrait,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    code: &OtpCode,
+    now: UnixTime,
+) -> Result<bool> {
+    let Some(encoded) = account.totp_secret.as_deref() else {
+        return Ok(false);
+    };
+    let secret = TotpSecret::from_base32(encoded)
+        .ok_or_else(|| ServiceError::internal(format!("account {}: secret is not base32", account.id)))?;
+    let Some(step) = policy.matching_step(&secret, code, now) else {
+        return Ok(false);
+    };
+    if !is_fresh(account.totp_last_step, step) {
+        return Ok(false);
+    }
+    let claimed = account::Entity::update_many()
+        .col_expr(account::Column::TotpLastStep, Expr::value(step))
+        .filter(account::Column::Id.eq(account.id))
+        .filter(account::Column::TotpSecret.eq(encoded))
+        .filter(
+            Condition::any()
+                .add(account::Column::TotpLastStep.is_null())
+                .add(account::Column::TotpLastStep.lt(step)),
+        )
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+fn recovery_code_hash(account_id: i32, code: &RecoveryCode) -> String {
+    sha256_hex(&[
+        b"tessera-recovery-code:",
+        account_id.to_string().as_bytes(),
+        b":",
+        code.canonical().as_bytes(),
+    ])
+}
+
+async fn claim_recovery_code(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    code: &RecoveryCode,
+    now: UnixTime,
+) -> Result<bool> {
+    let claimed = recovery_code::Entity::update_many()
+        .col_expr(recovery_code::Column::UsedAt, Expr::value(now))
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .filter(recovery_code::Column::CodeHash.eq(recovery_code_hash(account_id, code)))
+        .filter(recovery_code::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// Ten fresh codes, stored hashed; the old ones deleted. Run in a transaction.
+async fn replace_recovery_codes(db: &impl ConnectionTrait, account_id: i32) -> Result<Vec<RecoveryCode>> {
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    let mut codes = Vec::with_capacity(RECOVERY_CODES);
+    while codes.len() < RECOVERY_CODES {
+        let code = RecoveryCode::from_indices(random_bytes()?);
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    let rows = codes.iter().map(|code| recovery_code::ActiveModel {
+        account_id: Set(account_id),
+        code_hash: Set(recovery_code_hash(account_id, code)),
+        used_at: Set(None),
+        ..Default::default()
+    });
+    recovery_code::Entity::insert_many(rows).exec(db).await?;
+    Ok(codes)
+}
+
+/// Removes the secret, any pending enrolment and the recovery codes.
+pub(crate) async fn clear_second_factor(db: &impl ConnectionTrait, account_id: i32) -> Result<()> {
+    account::Entity::update_many()
+        .col_expr(account::Column::TotpSecret, Expr::value(Option::<String>::None))
+        .col_expr(account::Column::TotpPendingSecret, Expr::value(Option::<String>::None))
+        .col_expr(account::Column::TotpLastStep, Expr::value(Option::<i64>::None))
+        .filter(account::Column::Id.eq(account_id))
+        .exec(db)
+        .await?;
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn confirm_password(hasher: &PasswordHasher, account: &account::Model, password: SecretString) -> Result<()> {
+    match hasher.verify(Some(account.password_hash.clone()), password).await? {
+        true => Ok(()),
+        false => Err(ServiceError::InvalidPassword),
+    }
+}
+
+fn check_throttle(account: &account::Model, now: UnixTime) -> Result<()> {
+    match account.mfa_locked_until {
+        Some(until) if until > now => Err(ServiceError::TooManyAttempts {
+            retry_after: u64::try_from(until - now).unwrap_or(1),
+        }),
+        _ => Ok(()),
+    }
+}
+
+async fn record_failure(db: &impl ConnectionTrait, account_id: i32, now: UnixTime) -> Result<()> {
+    use sea_orm::sea_query::ExprTrait as _;
+    account::Entity::update_many()
+        .col_expr(
+            account::Column::MfaFailures,
+            Expr::col(account::Column::MfaFailures).add(1),
+        )
+        .filter(account::Column::Id.eq(account_id))
+        .exec(db)
+        .await?;
+    let failures = super::accounts::get(db, account_id).await?.mfa_failures;
+    let delay = delay_after(failures);
+    if delay > 0 {
+        tracing::warn!(target: "security", account_id, failures, delay, "second factor throttled");
+        account::Entity::update_many()
+            .col_expr(account::Column::MfaLockedUntil, Expr::value(now + delay))
+            .filter(account::Column::Id.eq(account_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn reset_failures(db: &impl ConnectionTrait, account: &account::Model) -> Result<()> {
+    if account.mfa_failures != 0 || account.mfa_locked_until.is_some() {
+        account::Entity::update_many()
+            .col_expr(account::Column::MfaFailures, Expr::value(0))
+            .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
+            .filter(account::Column::Id.eq(account.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_three_wrong_codes_cost_nothing_then_the_delay_doubles() {
+        let delays: Vec<i64> = (0..=8).map(delay_after).collect();
+        assert_eq!(delays, [0, 0, 0, 1, 2, 4, 8, 16, 32]);
+    }
+
+    #[test]
+    fn the_delay_stops_growing_at_fifteen_minutes() {
+        assert_eq!(delay_after(13), 900);
+        assert_eq!(delay_after(1_000), 900);
+        assert_eq!(delay_after(i32::MAX), 900);
+    }
+}

@@ -1,0 +1,74 @@
+//! The rules. Functions here take a database handle, parsed domain values and
+//! `now`, and know nothing of HTTP.
+
+pub mod accounts;
+pub mod login;
+pub mod mfa;
+pub mod password;
+pub mod sessions;
+pub mod totp;
+
+use app::domain::ValidationError;
+
+pub use password::PasswordHasher;
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Everything a rule can refuse, plus the failures that are nobody's fault
+/// but ours (`Database`, `Internal`), which are logged and never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("wrong password")]
+    InvalidPassword,
+    #[error("wrong or already used code")]
+    InvalidCode,
+    #[error("too many wrong codes; retry in {retry_after} s")]
+    TooManyAttempts { retry_after: u64 },
+    #[error("the pending login ended: too many wrong codes")]
+    LoginExpired,
+    #[error("two-factor authentication is already on")]
+    TotpAlreadyEnabled,
+    #[error("two-factor authentication is off")]
+    TotpNotEnabled,
+    #[error("no set-up is waiting for its first code")]
+    NoPendingSetup,
+    #[error("username taken")]
+    UsernameTaken,
+    #[error("{0}")]
+    InvalidOwner(&'static str),
+    #[error("no such account")]
+    AccountNotFound,
+    #[error("busy: too many password checks in flight")]
+    Busy,
+    #[error("database")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn internal(cause: impl Into<String>) -> Self {
+        Self::Internal(cause.into())
+    }
+}
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|e| ServiceError::internal(format!("getrandom: {e}")))?;
+    Ok(buf)
+}
+
+/// SHA-256, hex: how tokens and recovery codes are stored.
+pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hex::encode(hasher.finalize())
+}

@@ -1,0 +1,152 @@
+//! Server-side sessions. The browser holds an opaque random token; the
+//! database holds only its SHA-256, the account and the stage.
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use subtle::ConstantTimeEq;
+
+use super::{Result, random_bytes, sha256_hex};
+use crate::clock::UnixTime;
+use crate::entity::session;
+
+/// How long a password-checked login waits for its code.
+pub const PENDING_TTL: i64 = 10 * 60;
+/// How long a full session lasts.
+pub const FULL_TTL: i64 = 12 * 60 * 60;
+
+/// How far a session has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The password was right; the second factor is still to come.
+    PendingMfa,
+    /// Logged in.
+    Full,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingMfa => "pending_mfa",
+            Self::Full => "full",
+        }
+    }
+
+    fn ttl(self) -> i64 {
+        match self {
+            Self::PendingMfa => PENDING_TTL,
+            Self::Full => FULL_TTL,
+        }
+    }
+}
+
+/// The secret the session cookie carries: 256 random bits, hex.
+#[derive(Clone)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    fn generate() -> Result<Self> {
+        Ok(Self(hex::encode(random_bytes::<32>()?)))
+    }
+
+    /// A token as it came from a cookie; `None` if it cannot be one of ours.
+    pub fn from_cookie(value: &str) -> Option<Self> {
+        (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Self(value.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn hash(&self) -> String {
+        sha256_hex(&[self.0.as_bytes()])
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(****)")
+    }
+}
+
+/// A live session, as found from its token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: SessionToken,
+    pub account_id: i32,
+    pub stage: Stage,
+    pub code_failures: i32,
+}
+
+pub async fn create(db: &impl ConnectionTrait, account_id: i32, stage: Stage, now: UnixTime) -> Result<SessionToken> {
+    let token = SessionToken::generate()?;
+    session::ActiveModel {
+        token_hash: Set(token.hash()),
+        account_id: Set(account_id),
+        stage: Set(stage.as_str().to_owned()),
+        code_failures: Set(0),
+        created_at: Set(now),
+        expires_at: Set(now + stage.ttl()),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The unexpired session behind `token`, if any.
+pub async fn find(db: &impl ConnectionTrait, token: &SessionToken, now: UnixTime) -> Result<Option<Session>> {
+    let hash = token.hash();
+    let Some(row) = session::Entity::find_by_id(hash.clone()).one(db).await? else {
+        return Ok(None);
+    };
+    // The lookup was by hash already; compare again in constant time so that
+    // no database index timing ever decides alone.
+    if !bool::from(row.token_hash.as_bytes().ct_eq(hash.as_bytes())) || row.expires_at <= now {
+        return Ok(None);
+    }
+    let stage = match row.stage.as_str() {
+        "full" => Stage::Full,
+        "pending_mfa" => Stage::PendingMfa,
+        _ => return Ok(None),
+    };
+    Ok(Some(Session {
+        token: token.clone(),
+        account_id: row.account_id,
+        stage,
+        code_failures: row.code_failures,
+    }))
+}
+
+pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<()> {
+    session::Entity::delete_by_id(token.hash()).exec(db).await?;
+    Ok(())
+}
+
+/// Ends every session of an account (e.g. when its second factor changes hands).
+pub async fn delete_all_for(db: &impl ConnectionTrait, account_id: i32) -> Result<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_expired(db: &impl ConnectionTrait, now: UnixTime) -> Result<u64> {
+    let done = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// Counts a wrong code against a pending login; returns the new count.
+pub async fn count_code_failure(db: &impl ConnectionTrait, session: &Session) -> Result<i32> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::CodeFailures,
+            Expr::col(session::Column::CodeFailures).add(1),
+        )
+        .filter(session::Column::TokenHash.eq(session.token.hash()))
+        .exec(db)
+        .await?;
+    Ok(session.code_failures + 1)
+}

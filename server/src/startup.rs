@@ -1,0 +1,113 @@
+//! Building the application: database, state, routes, listener.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use app::{App, shell};
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, extract::State};
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{self, ApiError, AppState};
+use crate::config::Settings;
+use crate::database;
+use crate::service::PasswordHasher;
+
+/// A built Tessera, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = database::connect(&settings.database_url).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let site_root = settings.site_root.to_string_lossy().into_owned();
+        let leptos = LeptosOptions::builder()
+            .output_name("tessera")
+            .site_root(site_root)
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState {
+            db: db.clone(),
+            hasher: PasswordHasher::new()?,
+            totp: Arc::new(settings.totp),
+            clock: settings.clock,
+            secure_cookies: settings.secure_cookies,
+            public_origin: settings.public_origin.map(Into::into),
+            leptos: leptos.clone(),
+        };
+        let pages = generate_route_list(App);
+        let router = Router::new()
+            .route("/healthz", get(healthz))
+            .merge(api::router(state.clone()))
+            .leptos_routes(&state, pages, move || shell(leptos.clone()))
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(TraceLayer::new_for_http())
+            .layer(CatchPanicLayer::custom(|_| {
+                tracing::error!("a request handler panicked");
+                axum::response::IntoResponse::into_response(ApiError::internal())
+            }))
+            .with_state(state);
+        Ok(Self { listener, router, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until the process gets Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}
+
+/// `GET /healthz`: 200 when the database answers.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "database unreachable"})),
+            )
+        }
+    }
+}

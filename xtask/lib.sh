@@ -1,0 +1,120 @@
+# Shared by xtask/run.sh and xtask/test.sh: install what is missing, build.
+# Every step checks first, so a warm machine skips it in a moment.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The cargo target dir lives outside the clone so a fresh clone on a warm
+# machine reuses earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}"
+# The built site (pkg/ with JS, wasm and CSS): where `tessera serve` looks by default.
+SITE_ROOT="$ROOT/target/site"
+TOOLS_DIR="$HOME/.cache/tessera-tools"
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/bin:$PATH"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'xtask: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "Installing Debian packages: ${missing[*]}"
+  as_root apt-get update -q
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown && return 0
+  step "Adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
+# The wasm-bindgen version Cargo.lock pins; the CLI must match it exactly.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_wasm_bindgen() {
+  local want have
+  want="$(wasm_bindgen_version)"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" || true
+  [ "$have" = "$want" ] && return 0
+  step "Installing wasm-bindgen-cli $want (a few minutes, once)"
+  # `cargo install --locked` of this version fails on a yanked webpki-roots;
+  # install from the crate's source with that one dependency moved.
+  local work; work="$(mktemp -d)"
+  (
+    cd "$work"
+    cargo new --quiet fetcher && cd fetcher
+    printf 'wasm-bindgen-cli = "=%s"\n' "$want" >> Cargo.toml
+    cargo fetch --quiet
+  )
+  local crate
+  crate="$(find "$HOME/.cargo/registry/cache" -name "wasm-bindgen-cli-$want.crate" | head -n 1)"
+  [ -n "$crate" ] || die "wasm-bindgen-cli-$want.crate was not downloaded"
+  tar -xzf "$crate" -C "$work"
+  (
+    cd "$work/wasm-bindgen-cli-$want"
+    cargo update --quiet -p webpki-roots --precise 1.0.10 || true
+    cargo install --quiet --path . --locked --root "$TOOLS_DIR" --target-dir "$work/target"
+  )
+  rm -rf "$work"
+}
+
+ensure_node_modules() {
+  local dir="$1"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules" ] \
+    || { [ -f "$dir/package-lock.json" ] && [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; }; then
+    step "Installing npm packages in ${dir#"$ROOT"/}"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    touch "$dir/node_modules"
+  fi
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_wasm_bindgen
+  ensure_node_modules "$ROOT"
+}
+
+# build_site debug|release: the hydrate bundle and the CSS into $SITE_ROOT/pkg.
+# The same as `cargo leptos build` does, without needing cargo-leptos.
+build_site() {
+  local mode="$1" profile_dir cargo_profile
+  if [ "$mode" = release ]; then cargo_profile=(--profile wasm-release); profile_dir=wasm-release
+  else cargo_profile=(); profile_dir=debug; fi
+  step "Building the browser bundle ($mode)"
+  (cd "$ROOT" && cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown "${cargo_profile[@]}")
+  mkdir -p "$SITE_ROOT/pkg"
+  wasm-bindgen --target web --no-typescript --out-name tessera --out-dir "$SITE_ROOT/pkg" \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile_dir/frontend.wasm"
+  if [ "$mode" = release ]; then
+    "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      -o "$SITE_ROOT/pkg/tessera_bg.wasm" "$SITE_ROOT/pkg/tessera_bg.wasm"
+  fi
+  "$ROOT/node_modules/.bin/sass" --no-source-map --style=compressed "$ROOT/style/main.scss" "$SITE_ROOT/pkg/tessera.css"
+  if [ -d "$ROOT/app/public" ]; then cp -r "$ROOT/app/public/." "$SITE_ROOT/"; fi
+}
+
+# build_server debug|release: prints the path of the tessera binary.
+build_server() {
+  local mode="$1"
+  step "Building the server ($mode)"
+  if [ "$mode" = release ]; then
+    (cd "$ROOT" && cargo build --quiet -p server --release)
+    echo "$CARGO_TARGET_DIR/release/tessera"
+  else
+    (cd "$ROOT" && cargo build --quiet -p server)
+    echo "$CARGO_TARGET_DIR/debug/tessera"
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
