@@ -10,12 +10,15 @@ pub fn RecoveryCodesReveal(codes: Vec<String>, #[prop(into)] on_done: Callback<(
     let copy = {
         let text = text.clone();
         move |_| {
-            let done = browser::copy_to_clipboard(&text);
-            set_note.set(Some(if done {
-                "Copied to the clipboard."
-            } else {
-                "Copying failed: select the codes and copy them by hand."
-            }));
+            let text = text.clone();
+            leptos::task::spawn_local(async move {
+                let done = browser::copy_to_clipboard(&text).await;
+                set_note.set(Some(if done {
+                    "Copied to the clipboard."
+                } else {
+                    "Copying failed: select the codes and copy them by hand."
+                }));
+            });
         }
     };
     let download = move |_| {
@@ -52,13 +55,11 @@ pub fn RecoveryCodesReveal(codes: Vec<String>, #[prop(into)] on_done: Callback<(
 mod browser {
     use wasm_bindgen::JsCast as _;
 
-    pub fn copy_to_clipboard(text: &str) -> bool {
+    /// Whether the clipboard accepted the text (the browser may refuse).
+    pub async fn copy_to_clipboard(text: &str) -> bool {
         let Some(window) = web_sys::window() else { return false };
         let promise = window.navigator().clipboard().write_text(text);
-        leptos::task::spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-        });
-        true
+        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
     }
 
     pub fn download_text(file_name: &str, text: &str) -> bool {
@@ -81,7 +82,7 @@ mod browser {
 
 #[cfg(not(feature = "hydrate"))]
 mod browser {
-    pub fn copy_to_clipboard(_text: &str) -> bool {
+    pub async fn copy_to_clipboard(_text: &str) -> bool {
         false
     }
 

@@ -1,0 +1,125 @@
+// Starts one `tessera serve` for the whole run: a free port on 127.0.0.1, a
+// fresh SQLite database in a temporary directory. Tests find it through
+// TESSERA_E2E_BASE_URL and TESSERA_E2E_DATABASE_URL (environment variables set
+// here reach the workers). The returned function stops it.
+//
+// The server also stops by itself if this runner dies: a watchdog shell reads
+// a pipe from this process and sends SIGTERM once the pipe closes.
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+// $0 is the server binary, "$@" its arguments. fd 3 keeps the pipe from the
+// runner; the background subshell waits for its end, then stops the server,
+// which replaces the shell (exec) so its pid is the child's pid.
+const WATCHDOG = [
+  'exec 3<&0',
+  'server=$$',
+  '(cat <&3 >/dev/null; kill -TERM "$server" 2>/dev/null) &',
+  'exec "$0" "$@" </dev/null 3<&-',
+].join('\n');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const bin = path.resolve(
+    process.env.TESSERA_BIN ?? path.join(os.homedir(), '.cache/tessera-target/debug/tessera'),
+  );
+  const siteRoot = process.env.TESSERA_SITE_ROOT
+    ? path.resolve(process.env.TESSERA_SITE_ROOT)
+    : path.resolve(__dirname, '../target/site');
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch {
+    throw new Error(`No tessera binary at ${bin}: build it (cargo build -p server) or set TESSERA_BIN.`);
+  }
+  if (!existsSync(path.join(siteRoot, 'pkg', 'tessera_bg.wasm'))) {
+    throw new Error(
+      `No built site in ${siteRoot} (pkg/tessera_bg.wasm missing): the pages would not hydrate. ` +
+        `Build it (source xtask/lib.sh; build_site debug) or set TESSERA_SITE_ROOT.`,
+    );
+  }
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
+  const databaseUrl = `sqlite://${path.join(dir, 'e2e.db')}?mode=rwc`;
+  const logFile = path.join(dir, 'server.log');
+  const log = openSync(logFile, 'a');
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const server = spawn(
+    'sh',
+    ['-c', WATCHDOG, bin, '--database-url', databaseUrl, 'serve', '--listen', `127.0.0.1:${port}`, '--site-root', siteRoot],
+    { stdio: ['pipe', log, log], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
+  );
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    server.on('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+
+  const stop = async () => {
+    server.stdin?.end(); // the watchdog sends SIGTERM
+    const timer = setTimeout(() => server.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exit;
+    clearTimeout(timer);
+    if (process.env.TESSERA_E2E_KEEP) {
+      console.log(`Kept ${dir} (database and server.log).`);
+    } else {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (exited) {
+      const output = tail(logFile);
+      await stop();
+      throw new Error(`tessera serve exited before it was ready:\n${output}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/healthz`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      const output = tail(logFile);
+      await stop();
+      throw new Error(`tessera serve did not answer GET /healthz within ${START_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  process.env.TESSERA_E2E_BASE_URL = baseUrl;
+  process.env.TESSERA_E2E_DATABASE_URL = databaseUrl;
+  process.env.TESSERA_E2E_BIN = bin;
+  return stop;
+}

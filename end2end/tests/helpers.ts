@@ -1,0 +1,204 @@
+// What the specs share: a fresh user per test, logging in and out, the MFA
+// section, an authenticator app (otpauth, independent of the server's TOTP
+// code) and layout checks.
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import * as OTPAuth from 'otpauth';
+
+export { expect };
+
+export interface User {
+  username: string;
+  password: string;
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with \`npx playwright test\` (global-setup.ts sets it)`);
+  return value;
+}
+
+/** Creates a login with the CLI, straight in the server's database. */
+export function createUser(prefix: string, kind = 'customer'): User {
+  const user = {
+    username: `${prefix}-${randomBytes(5).toString('hex')}`.toLowerCase().replace(/[^a-z0-9._@+-]/g, '-'),
+    password: `Pw ${randomBytes(9).toString('base64url')}`,
+  };
+  execFileSync(
+    env('TESSERA_E2E_BIN'),
+    ['--database-url', env('TESSERA_E2E_DATABASE_URL'), 'account', 'create', '--kind', kind, '--username', user.username, '--password-stdin'],
+    { input: `${user.password}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  return user;
+}
+
+export const test = base.extend<{ user: User }>({
+  baseURL: async ({}, use) => {
+    await use(env('TESSERA_E2E_BASE_URL'));
+  },
+  /** A customer login of its own for each test and project. */
+  user: async ({}, use, testInfo) => {
+    await use(createUser(`e2e-${testInfo.project.name}`));
+  },
+});
+
+// ---- Pages -------------------------------------------------------------
+
+/** The login page, hydrated: its submit button is disabled until then. */
+export async function openLoginPage(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
+}
+
+/** The first step of logging in (username and password); does not wait for where it leads. */
+export async function submitPassword(page: Page, user: User, password = user.password): Promise<void> {
+  const submit = page.getByRole('button', { name: 'Log in', exact: true });
+  await expect(submit).toBeEnabled();
+  await page.getByLabel('Username', { exact: true }).fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await submit.click();
+}
+
+/** Logs in where no second factor is asked for, and lands on My Account. */
+export async function logIn(page: Page, user: User): Promise<void> {
+  await openLoginPage(page);
+  await submitPassword(page, user);
+  await expectAccountPage(page);
+}
+
+export async function expectAccountPage(page: Page): Promise<void> {
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { name: 'My Account' })).toBeVisible();
+  await expect(mfaSection(page)).toBeVisible();
+}
+
+export async function logOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
+}
+
+/** My Account's "Two-factor authentication" section. */
+export function mfaSection(page: Page): Locator {
+  return page.getByRole('region', { name: 'Two-factor authentication' });
+}
+
+export function enableButton(page: Page): Locator {
+  return mfaSection(page).getByRole('button', { name: 'inactive – click to enable' });
+}
+
+/** The status badge ("active" or "inactive"). */
+export function mfaBadge(page: Page, text: 'active' | 'inactive'): Locator {
+  return mfaSection(page).getByText(text, { exact: true });
+}
+
+/** Every request to the REST API from now on, as "METHOD /path". */
+export function recordApiRequests(page: Page): () => string[] {
+  const seen: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) seen.push(`${request.method()} ${url.pathname}`);
+  });
+  return () => [...seen];
+}
+
+// ---- The authenticator app ---------------------------------------------
+
+/** A secret as the page shows it: groups of four, space-separated. */
+export function groupInFours(secret: string): string {
+  return (secret.match(/.{1,4}/g) ?? []).join(' ');
+}
+
+const STEP_MARGIN_MS = 300;
+
+/**
+ * An authenticator app for one secret. The server accepts each 30-second
+ * step once per account (and no earlier step after it), so `freshCode`
+ * remembers the last step it handed out and, when the current step is used,
+ * waits for the next step boundary.
+ */
+export class Authenticator {
+  private readonly totp: OTPAuth.TOTP;
+  private lastStep = -1;
+
+  constructor(
+    secret: string,
+    private readonly period = 30,
+  ) {
+    this.totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(secret),
+      digits: 6,
+      period,
+      algorithm: 'SHA1',
+    });
+  }
+
+  private stepAt(ms: number): number {
+    return Math.floor(ms / (this.period * 1000));
+  }
+
+  /** A code of a step not handed out before: the current one, or the next. */
+  async freshCode(): Promise<string> {
+    let step = this.stepAt(Date.now());
+    if (step <= this.lastStep) {
+      step = this.lastStep + 1;
+      const wait = step * this.period * 1000 - Date.now() + STEP_MARGIN_MS;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    this.lastStep = step;
+    return this.codeAt(step);
+  }
+
+  /** Six digits that are not the code of this step, nor of two steps either side. */
+  wrongCode(): string {
+    const now = this.stepAt(Date.now());
+    const valid = new Set([-2, -1, 0, 1, 2].map((d) => this.codeAt(now + d)));
+    for (const candidate of ['000000', '111111', '222222', '333333', '444444', '555555']) {
+      if (!valid.has(candidate)) return candidate;
+    }
+    throw new Error('unreachable: five codes cannot take six candidates');
+  }
+
+  private codeAt(step: number): string {
+    return this.totp.generate({ timestamp: step * this.period * 1000 });
+  }
+}
+
+// ---- Layout ------------------------------------------------------------
+
+/** No horizontal scrolling: neither the document nor any element sticks out. */
+export async function expectNoHorizontalScroll(page: Page): Promise<void> {
+  const layout = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const sticking = [...document.body.querySelectorAll('*')]
+      .filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.width > 0 && box.height > 0 && (box.right > width + 0.5 || box.left < -0.5);
+      })
+      .map((el) => {
+        const box = el.getBoundingClientRect();
+        const name = el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + (el.className && typeof el.className === 'string' ? `.${el.className.split(' ').join('.')}` : '');
+        return `${name} [${Math.round(box.left)}..${Math.round(box.right)}]`;
+      });
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: width, sticking };
+  });
+  expect(layout.scrollWidth, `document wider than the ${layout.innerWidth}px viewport`).toBeLessThanOrEqual(layout.innerWidth);
+  expect(layout.sticking, `elements outside the ${layout.innerWidth}px viewport`).toEqual([]);
+}
+
+/** Every visible button in `scope` is at least 44 px tall (a touch target). */
+export async function expectTouchSizedButtons(scope: Locator, atLeast = 1): Promise<void> {
+  const buttons = scope.getByRole('button');
+  await expect(buttons.first()).toBeVisible();
+  const heights: Record<string, number> = {};
+  for (const button of await buttons.all()) {
+    if (!(await button.isVisible())) continue;
+    const box = await button.boundingBox();
+    heights[(await button.innerText()).trim()] = box ? Math.round(box.height * 10) / 10 : 0;
+  }
+  expect(Object.keys(heights).length, 'visible buttons').toBeGreaterThanOrEqual(atLeast);
+  const small = Object.entries(heights).filter(([, height]) => height < 44);
+  expect(small, `buttons under 44 px tall: ${JSON.stringify(heights)}`).toEqual([]);
+}
