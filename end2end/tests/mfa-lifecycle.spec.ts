@@ -17,7 +17,7 @@ import {
 // Reading the clipboard back checks the Copy button for real.
 test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
 
-test('two-factor authentication: enable, log in with a code and a recovery code, disable', async ({ page, user }) => {
+test('two-factor authentication: enable, log in with a code and a recovery code, renew the codes, disable', async ({ page, user }) => {
   // Three app codes, each of a later 30-second step: up to a minute of waiting.
   test.setTimeout(150_000);
   const mfa = mfaSection(page);
@@ -124,6 +124,25 @@ test('two-factor authentication: enable, log in with a code and a recovery code,
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
     await expectAccountPage(page);
     await expect(mfa.getByTestId('recovery-codes-left')).toHaveText('Recovery codes left: 9');
+  });
+
+  await test.step('new recovery codes (confirmed with a recovery code) replace the old set', async () => {
+    await mfa.getByRole('button', { name: 'New recovery codes' }).click();
+    const regenerate = page.getByRole('dialog', { name: 'New recovery codes' });
+    await regenerate.getByLabel('Current password').fill(user.password);
+    await regenerate.getByLabel('Code from your app (or a recovery code)').fill(recoveryCodes[1].toUpperCase());
+    await regenerate.getByRole('button', { name: 'Generate new codes' }).click();
+    await expect(regenerate.getByRole('alert')).toHaveText('Your current recovery codes will stop working. Continue?');
+    await regenerate.getByRole('button', { name: 'Yes, make new codes' }).click();
+    const items = regenerate.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await expect(items).toHaveCount(10);
+    const fresh = (await items.allInnerTexts()).map((c) => c.trim());
+    expect(fresh.filter((c) => recoveryCodes.includes(c))).toEqual([]);
+    await regenerate.getByLabel('I have saved these codes').check();
+    await regenerate.getByRole('button', { name: 'Done' }).click();
+    await expect(regenerate).toBeHidden();
+    await expect(mfa.getByTestId('recovery-codes-left')).toHaveText('Recovery codes left: 10');
+    recoveryCodes = fresh;
   });
 
   await test.step('disabling needs the password, a current code and a confirmation', async () => {
