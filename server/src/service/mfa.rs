@@ -113,9 +113,8 @@ pub async fn activate(
         .ok_or(ServiceError::NoPendingSetup)?;
     let secret = TotpSecret::from_base32(pending)
         .ok_or_else(|| ServiceError::internal(format!("account {}: pending secret is not base32", account.id)))?;
-    check_throttle(account, now)?;
+    take_attempt(db, account.id, now).await?;
     let Some(step) = policy.matching_step(&secret, code, now) else {
-        record_failure(db, account.id, now).await?;
         return Err(ServiceError::InvalidCode);
     };
 
@@ -191,7 +190,8 @@ pub async fn regenerate_recovery_codes(
 ///   last step used; claiming the step is one conditional UPDATE, so of two
 ///   concurrent requests with one code exactly one wins.
 /// - A recovery code is claimed the same way: `used_at IS NULL` in the UPDATE.
-/// - A wrong code counts towards the account's delay; a right one resets it.
+/// - Every attempt is counted (compare-and-set) before the code is looked at,
+///   so concurrent guesses cannot outrun the delay; a right code resets it.
 pub async fn verify(
     db: &impl ConnectionTrait,
     policy: &TotpPolicy,
@@ -199,7 +199,7 @@ pub async fn verify(
     factor: &SecondFactor,
     now: UnixTime,
 ) -> Result<Verified> {
-    check_throttle(account, now)?;
+    take_attempt(db, account.id, now).await?;
     let verified = match factor {
         SecondFactor::Totp(code) => claim_totp_step(db, policy, account, code, now)
             .await?
@@ -213,13 +213,10 @@ pub async fn verify(
     };
     match verified {
         Some(v) => {
-            reset_failures(db, account).await?;
+            reset_failures(db, account.id).await?;
             Ok(v)
         }
-        None => {
-            record_failure(db, account.id, now).await?;
-            Err(ServiceError::InvalidCode)
-        }
+        None => Err(ServiceError::InvalidCode),
     }
 }
 
@@ -335,38 +332,41 @@ fn check_throttle(account: &account::Model, now: UnixTime) -> Result<()> {
     }
 }
 
-async fn record_failure(db: &impl ConnectionTrait, account_id: i32, now: UnixTime) -> Result<()> {
-    use sea_orm::sea_query::ExprTrait as _;
+/// Takes one attempt at a code for the account: refused while it is locked,
+/// otherwise counted as a wrong code *before* the code is looked at (a right
+/// code resets the count afterwards). The count is compare-and-set, so
+/// concurrent attempts line up: the lock the third one sets stops the fourth.
+async fn take_attempt(db: &impl ConnectionTrait, account_id: i32, now: UnixTime) -> Result<()> {
+    loop {
+        let current = super::accounts::get(db, account_id).await?;
+        check_throttle(&current, now)?;
+        let failures = current.mfa_failures.saturating_add(1);
+        let delay = delay_after(failures);
+        let locked_until = if delay > 0 {
+            Some(now + delay)
+        } else {
+            current.mfa_locked_until
+        };
+        let taken = account::Entity::update_many()
+            .col_expr(account::Column::MfaFailures, Expr::value(failures))
+            .col_expr(account::Column::MfaLockedUntil, Expr::value(locked_until))
+            .filter(account::Column::Id.eq(account_id))
+            .filter(account::Column::MfaFailures.eq(current.mfa_failures))
+            .exec(db)
+            .await?;
+        if taken.rows_affected == 1 {
+            return Ok(());
+        }
+    }
+}
+
+async fn reset_failures(db: &impl ConnectionTrait, account_id: i32) -> Result<()> {
     account::Entity::update_many()
-        .col_expr(
-            account::Column::MfaFailures,
-            Expr::col(account::Column::MfaFailures).add(1),
-        )
+        .col_expr(account::Column::MfaFailures, Expr::value(0))
+        .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(account_id))
         .exec(db)
         .await?;
-    let failures = super::accounts::get(db, account_id).await?.mfa_failures;
-    let delay = delay_after(failures);
-    if delay > 0 {
-        tracing::warn!(target: "security", account_id, failures, delay, "second factor throttled");
-        account::Entity::update_many()
-            .col_expr(account::Column::MfaLockedUntil, Expr::value(now + delay))
-            .filter(account::Column::Id.eq(account_id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn reset_failures(db: &impl ConnectionTrait, account: &account::Model) -> Result<()> {
-    if account.mfa_failures != 0 || account.mfa_locked_until.is_some() {
-        account::Entity::update_many()
-            .col_expr(account::Column::MfaFailures, Expr::value(0))
-            .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
-            .filter(account::Column::Id.eq(account.id))
-            .exec(db)
-            .await?;
-    }
     Ok(())
 }
 

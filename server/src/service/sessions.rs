@@ -148,5 +148,7 @@ pub async fn count_code_failure(db: &impl ConnectionTrait, session: &Session) ->
         .filter(session::Column::TokenHash.eq(session.token.hash()))
         .exec(db)
         .await?;
-    Ok(session.code_failures + 1)
+    // Read back: concurrent wrong codes must each see the others' counts.
+    let row = session::Entity::find_by_id(session.token.hash()).one(db).await?;
+    Ok(row.map_or(i32::MAX, |r| r.code_failures))
 }

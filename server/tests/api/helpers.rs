@@ -1,0 +1,452 @@
+//! Spawning a Tessera on a free port, against a fresh SQLite file or a fresh
+//! PostgreSQL database, with a hand-set clock; and talking to it like a browser.
+
+use std::ops::Deref;
+
+use app::domain::{AccountKind, NewPassword, Username};
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tessera_server::clock::{Clock, UnixTime};
+use tessera_server::service::PasswordHasher;
+use tessera_server::service::accounts::{self, NewAccount};
+use totp_rs::{Algorithm, Builder, Secret};
+
+/// Where every test's clock starts: 2027-01-15, on a 30-second step boundary.
+pub const T0: UnixTime = 1_800_000_000;
+/// Seconds per TOTP step.
+pub const STEP: i64 = 30;
+/// The password of every account the tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+pub const SESSION_COOKIE: &str = "tessera_session";
+
+/// Which database the app under test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed `async fn name(db: Db)` twice, as `sqlite::name` and
+/// `postgres::name`.
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Db::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::helpers::skip_postgres() {
+                        return;
+                    }
+                    super::$name($crate::helpers::Db::Postgres).await
+                }
+            )+
+        }
+    };
+}
+pub(crate) use on_both_databases;
+
+const POSTGRES_URL_VAR: &str = "TESSERA_TEST_POSTGRES_URL";
+const SKIP_POSTGRES_VAR: &str = "TESSERA_TEST_SKIP_POSTGRES";
+
+/// Whether the PostgreSQL variants are to be skipped. Without a server to
+/// test against they fail, unless skipping was asked for explicitly.
+pub fn skip_postgres() -> bool {
+    if std::env::var_os(POSTGRES_URL_VAR).is_some() {
+        return false;
+    }
+    if std::env::var(SKIP_POSTGRES_VAR).is_ok_and(|v| v == "1") {
+        eprintln!("{SKIP_POSTGRES_VAR}=1: skipping a PostgreSQL test");
+        return true;
+    }
+    panic!(
+        "{POSTGRES_URL_VAR} is not set. Run xtask/test.sh (it starts a throw-away PostgreSQL), \
+         or set {POSTGRES_URL_VAR}=postgres://USER@HOST:PORT/postgres (a role that may CREATE DATABASE), \
+         or set {SKIP_POSTGRES_VAR}=1 to skip the PostgreSQL variants."
+    );
+}
+
+/// A running Tessera. Derefs to its default [`Browser`].
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, which is also the origin browsers would send.
+    pub address: String,
+    pub port: u16,
+    pub clock: Clock,
+    pub db: DatabaseConnection,
+    pub browser: Browser,
+    hasher: PasswordHasher,
+    _sqlite_dir: Option<tempfile::TempDir>,
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        tessera_server::telemetry::init();
+    }
+    let (database_url, sqlite_dir) = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary directory for SQLite");
+            (
+                format!("sqlite://{}/tessera.db?mode=rwc", dir.path().display()),
+                Some(dir),
+            )
+        }
+        Db::Postgres => (fresh_postgres_database().await, None),
+    };
+    let clock = Clock::manual(T0);
+    let mut settings = tessera_server::Settings::new(database_url);
+    settings.listen = "127.0.0.1:0".parse().expect("a socket address");
+    settings.clock = clock.clone();
+    let app = tessera_server::Application::build(settings)
+        .await
+        .expect("the application builds");
+    let port = app.port();
+    let database = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    let address = format!("http://127.0.0.1:{port}");
+    TestApp {
+        browser: Browser::new(&address),
+        address,
+        port,
+        clock,
+        db: database,
+        hasher: PasswordHasher::new().expect("a password hasher"),
+        _sqlite_dir: sqlite_dir,
+    }
+}
+
+/// Creates `tessera_test_<random>` on the server named by
+/// `TESSERA_TEST_POSTGRES_URL` and returns a URL for it.
+async fn fresh_postgres_database() -> String {
+    let admin_url = std::env::var(POSTGRES_URL_VAR)
+        .unwrap_or_else(|_| panic!("{POSTGRES_URL_VAR} is not set: run xtask/test.sh, or set it"));
+    let name = format!("tessera_test_{}", hex::encode(random::<8>()));
+    let admin = Database::connect(admin_url.as_str())
+        .await
+        .expect("connecting to TESSERA_TEST_POSTGRES_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("CREATE DATABASE");
+    admin.close().await.expect("closing the admin connection");
+    with_database_name(&admin_url, &name)
+}
+
+/// `postgres://u@h:p/postgres?x=y` with `postgres` replaced by `name`.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("random bytes");
+    bytes
+}
+
+impl Deref for TestApp {
+    type Target = Browser;
+
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+/// A user with TOTP on, as the tests know it.
+#[derive(Debug, Clone)]
+pub struct TotpUser {
+    pub username: String,
+    pub secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
+impl TestApp {
+    /// Another browser: its own cookie jar, so its own session.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.clock.advance(seconds);
+    }
+
+    /// A customer login with [`PASSWORD`], created the way the CLI does.
+    pub async fn create_account(&self, username: &str) {
+        let new = NewAccount {
+            kind: AccountKind::Customer,
+            username: Username::parse(username).expect("a valid username"),
+            password: NewPassword::parse(PASSWORD).expect("a valid password"),
+            owner: None,
+        };
+        accounts::create(&self.db, &self.hasher, new, self.now())
+            .await
+            .expect("the account is created");
+    }
+
+    /// The code the user's app shows now.
+    pub fn code_now(&self, secret: &str) -> String {
+        code_at(secret, self.now())
+    }
+
+    /// Sets up and activates TOTP for the user `browser` is logged in as;
+    /// answers the secret and the recovery codes. The current step is used up.
+    pub async fn enable_totp(&self, browser: &Browser) -> (String, Vec<String>) {
+        let setup = browser
+            .post_json("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD}))
+            .await;
+        let setup = expect_ok(setup).await;
+        let secret = setup["secret"].as_str().expect("setup answers the secret").to_owned();
+        let activated = browser
+            .post_json("/api/v1/me/mfa/totp/activate", json!({"code": self.code_now(&secret)}))
+            .await;
+        let codes = expect_ok(activated).await["recovery_codes"]
+            .as_array()
+            .expect("activation answers the recovery codes")
+            .iter()
+            .map(|c| c.as_str().expect("a recovery code is a string").to_owned())
+            .collect();
+        (secret, codes)
+    }
+
+    /// A new account with TOTP on, logged out again; the clock is then moved
+    /// on one step, so the app's current code has not been used yet.
+    pub async fn user_with_totp(&self, username: &str) -> TotpUser {
+        self.create_account(username).await;
+        let browser = self.new_browser();
+        assert_status(browser.login(username, PASSWORD).await, StatusCode::OK).await;
+        let (secret, recovery_codes) = self.enable_totp(&browser).await;
+        assert_status(browser.logout().await, StatusCode::NO_CONTENT).await;
+        self.advance(STEP);
+        TotpUser {
+            username: username.to_owned(),
+            secret,
+            recovery_codes,
+        }
+    }
+
+    /// A new browser past the password step of `user`, waiting for its code.
+    pub async fn pending_login(&self, username: &str) -> Browser {
+        let browser = self.new_browser();
+        let response = expect_ok(browser.login(username, PASSWORD).await).await;
+        assert_eq!(response["status"], "mfa_required", "{username} should need a code");
+        browser
+    }
+
+    /// A new browser fully logged in as `user` with the app's current code;
+    /// the clock then moves on one step so the next code is fresh.
+    pub async fn logged_in(&self, user: &TotpUser) -> Browser {
+        let browser = self.pending_login(&user.username).await;
+        expect_ok(browser.login_mfa(&self.code_now(&user.secret)).await).await;
+        self.advance(STEP);
+        browser
+    }
+
+    /// A request that carries `token` as its session cookie, from a client
+    /// with no cookie jar: a stolen or replayed cookie.
+    pub fn request_with_session(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", self.address))
+            .header(COOKIE, format!("{SESSION_COOKIE}={token}"))
+    }
+}
+
+/// The 6-digit code an authenticator app shows at `time` for `secret`.
+pub fn code_at(secret: &str, time: UnixTime) -> String {
+    let secret = Secret::try_from_base32(secret).expect("the secret is base32");
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .build_noncompliant()
+        .generate(u64::try_from(time).expect("a time after 1970"))
+        .to_string()
+}
+
+/// A six-digit code that is none of the codes valid around `time`.
+pub fn wrong_code(secret: &str, time: UnixTime) -> String {
+    let valid: Vec<String> = (-2..=2).map(|step| code_at(secret, time + step * STEP)).collect();
+    (0..)
+        .map(|n: u32| format!("{:06}", (n * 7919 + 123_457) % 1_000_000))
+        .find(|c| !valid.contains(c))
+        .expect("some six-digit code is wrong")
+}
+
+/// A reqwest client with its own cookie jar, pointed at the app.
+#[derive(Clone)]
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub address: String,
+}
+
+impl Browser {
+    fn new(address: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a reqwest client");
+        Self {
+            client,
+            address: address.to_owned(),
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.address))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("the GET request is answered")
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("the POST request is answered")
+    }
+
+    /// A POST with any body and content type (or none).
+    pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> Response {
+        let mut request = self.request(Method::POST, path).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(CONTENT_TYPE, content_type);
+        }
+        request.send().await.expect("the POST request is answered")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_json("/api/v1/login", json!({"username": username, "password": password}))
+            .await
+    }
+
+    pub async fn login_mfa(&self, code: &str) -> Response {
+        self.post_json("/api/v1/login/mfa", json!({"code": code})).await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.request(Method::POST, "/api/v1/logout")
+            .send()
+            .await
+            .expect("the logout is answered")
+    }
+
+    pub async fn me(&self) -> Response {
+        self.get("/api/v1/me").await
+    }
+
+    /// `GET /api/v1/me`, expected to succeed.
+    pub async fn me_ok(&self) -> Value {
+        expect_ok(self.me().await).await
+    }
+}
+
+/// The session token a response sets, if it sets one (an empty value clears it).
+pub fn session_token_set_by(response: &Response) -> Option<String> {
+    session_set_cookie(response).map(|header| {
+        let pair = header.split(';').next().unwrap_or_default();
+        pair.trim_start_matches(SESSION_COOKIE)
+            .trim_start_matches('=')
+            .to_owned()
+    })
+}
+
+/// The whole `Set-Cookie` header for the session cookie, attributes included.
+pub fn session_set_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+        .map(str::to_owned)
+}
+
+/// Asserts a 200 and answers the JSON body.
+pub async fn expect_ok(response: Response) -> Value {
+    let status = response.status();
+    let url = response.url().path().to_owned();
+    let body = response.text().await.expect("a response body");
+    assert_eq!(status, StatusCode::OK, "{url}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {body}"))
+}
+
+/// Asserts the status, whatever the body.
+pub async fn assert_status(response: Response, expected: StatusCode) {
+    let status = response.status();
+    let url = response.url().path().to_owned();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, expected, "{url}: {body}");
+}
+
+/// Asserts an API error: this status, this `error.code`, some message.
+/// Answers the headers, for the callers that look at Retry-After.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> reqwest::header::HeaderMap {
+    let headers = response.headers().clone();
+    let url = response.url().path().to_owned();
+    let (actual_status, body) = error_body(response).await;
+    assert_eq!(
+        (actual_status, body["error"]["code"].as_str()),
+        (status, Some(code)),
+        "{url}: {body}"
+    );
+    headers
+}
+
+/// The status and JSON body of an error; asserts the `{"error":{"code","message"}}` shape.
+pub async fn error_body(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let url = response.url().path().to_owned();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = response.text().await.expect("a response body");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{url} {status}: content type {content_type:?}: {text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url} {status}: not JSON ({e}): {text}"));
+    let code = body["error"]["code"].as_str().unwrap_or_default();
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        !code.is_empty() && !message.is_empty(),
+        "{url} {status}: not an API error: {body}"
+    );
+    (status, body)
+}
+
+/// The Retry-After header, in seconds.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.parse().ok()
+}

@@ -1,0 +1,14 @@
+//! Tessera's HTTP API, tested from the outside: every test spawns the real
+//! application on a free port with a hand-set clock and talks JSON to it, once
+//! on SQLite and once on PostgreSQL (`TESSERA_TEST_POSTGRES_URL`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod bad_input;
+mod health_and_docs;
+mod login;
+mod mfa_lifecycle;
+mod replay_and_concurrency;
+mod security_headers;
+mod throttling;

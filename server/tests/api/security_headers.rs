@@ -1,0 +1,270 @@
+//! Headers that keep browsers safe: no caching of API answers, no requests
+//! from other sites, no CORS grants.
+
+use reqwest::header::{CACHE_CONTROL, ORIGIN};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{
+    Browser, Db, PASSWORD, TestApp, assert_error, assert_status, expect_ok, on_both_databases, session_token_set_by,
+    spawn_app, wrong_code,
+};
+
+on_both_databases!(
+    every_api_answer_forbids_caching,
+    posts_from_another_origin_are_refused_on_every_endpoint,
+    posts_from_the_same_origin_or_without_origin_are_allowed,
+    a_refused_cross_origin_request_changes_nothing,
+    no_other_origin_is_granted_cors_access,
+);
+
+/// Every POST endpoint, with a body it would accept.
+fn post_endpoints(code: &str) -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("/api/v1/login", json!({"username": "c12345", "password": PASSWORD})),
+        ("/api/v1/login/mfa", json!({"code": code})),
+        ("/api/v1/logout", json!({})),
+        ("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD})),
+        ("/api/v1/me/mfa/totp/activate", json!({"code": code})),
+        (
+            "/api/v1/me/mfa/totp/disable",
+            json!({"password": PASSWORD, "code": code}),
+        ),
+        (
+            "/api/v1/me/mfa/recovery-codes",
+            json!({"password": PASSWORD, "code": code}),
+        ),
+    ]
+}
+
+fn assert_no_store(what: &str, response: &Response) {
+    let cache_control = response.headers().get(CACHE_CONTROL).and_then(|v| v.to_str().ok());
+    assert_eq!(cache_control, Some("no-store"), "{what} ({})", response.status());
+}
+
+async fn every_api_answer_forbids_caching(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("c12345").await;
+    let browser = app.new_browser();
+    let evil = app.new_browser();
+    let mut answers: Vec<(&str, Response)> = vec![
+        ("me, logged out", browser.me().await),
+        ("wrong password", browser.login("c12345", "not the password").await),
+        ("login", browser.login("c12345", PASSWORD).await),
+        ("me", browser.me().await),
+        (
+            "setup",
+            browser
+                .post_json("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD}))
+                .await,
+        ),
+        (
+            "bad input",
+            browser
+                .post_json("/api/v1/me/mfa/totp/activate", json!({"code": "x"}))
+                .await,
+        ),
+        (
+            "unknown field",
+            browser
+                .post_json("/api/v1/me/mfa/totp/activate", json!({"c": "x"}))
+                .await,
+        ),
+        (
+            "not JSON",
+            browser.post_raw("/api/v1/login", Some("text/plain"), "x").await,
+        ),
+        (
+            "too large",
+            browser
+                .post_raw("/api/v1/login", Some("application/json"), "x".repeat(17_000))
+                .await,
+        ),
+        (
+            "malformed",
+            browser.post_raw("/api/v1/login", Some("application/json"), "{").await,
+        ),
+        ("not found", browser.get("/api/v1/nothing").await),
+        ("wrong method", browser.get("/api/v1/logout").await),
+        ("openapi", browser.get("/api/v1/openapi.json").await),
+        (
+            "cross origin",
+            evil.request(Method::POST, "/api/v1/logout")
+                .header(ORIGIN, "http://evil.example")
+                .send()
+                .await
+                .expect("answered"),
+        ),
+    ];
+    // A throttled code step, and a logout.
+    let user = app.user_with_totp("c67890").await;
+    let pending = app.pending_login("c67890").await;
+    for _ in 0..3 {
+        assert_error(
+            pending.login_mfa(&wrong_code(&user.secret, app.now())).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_code",
+        )
+        .await;
+    }
+    answers.push(("throttled", pending.login_mfa(&app.code_now(&user.secret)).await));
+    answers.push(("logout", browser.logout().await));
+
+    for (what, response) in &answers {
+        assert_no_store(what, response);
+    }
+    let statuses: Vec<u16> = answers.iter().map(|(_, r)| r.status().as_u16()).collect();
+    assert_eq!(
+        statuses,
+        [
+            401, 401, 200, 200, 200, 422, 422, 415, 413, 400, 404, 405, 200, 403, 429, 204
+        ]
+    );
+}
+
+async fn cross_origin(browser: &Browser, path: &str, body: &serde_json::Value, origin: &str) -> Response {
+    browser
+        .request(Method::POST, path)
+        .header(ORIGIN, origin)
+        .json(body)
+        .send()
+        .await
+        .expect("answered")
+}
+
+async fn posts_from_another_origin_are_refused_on_every_endpoint(db: Db) {
+    let app = spawn_app(db).await;
+    let user = app.user_with_totp("c12345").await;
+    let browser = app.logged_in(&user).await;
+    let pending = app.pending_login("c12345").await;
+    let code = app.code_now(&user.secret);
+    let port = app.port;
+    let foreign = [
+        "http://evil.example".to_owned(),
+        "https://evil.example".to_owned(),
+        "null".to_owned(),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        format!("http://localhost:{port}"),
+        format!("http://127.0.0.1:{port}.evil.example"),
+        format!("http://evil.example/http://127.0.0.1:{port}"),
+        "".to_owned(),
+    ];
+
+    for (path, body) in post_endpoints(&code) {
+        let sender = if path == "/api/v1/login/mfa" {
+            &pending
+        } else {
+            &browser
+        };
+        for origin in &foreign {
+            let response = cross_origin(sender, path, &body, origin).await;
+            assert_error(response, StatusCode::FORBIDDEN, "cross_origin_request").await;
+        }
+        let fetch_metadata = sender
+            .request(Method::POST, path)
+            .header("sec-fetch-site", "cross-site")
+            .json(&body)
+            .send()
+            .await
+            .expect("answered");
+        assert_error(fetch_metadata, StatusCode::FORBIDDEN, "cross_origin_request").await;
+    }
+}
+
+async fn posts_from_the_same_origin_or_without_origin_are_allowed(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("c12345").await;
+    let same_origin = app.address.clone();
+
+    let with_origin = cross_origin(
+        &app,
+        "/api/v1/login",
+        &json!({"username": "c12345", "password": PASSWORD}),
+        &same_origin,
+    )
+    .await;
+    expect_ok(with_origin).await;
+    let setup = app
+        .request(Method::POST, "/api/v1/me/mfa/totp/setup")
+        .header(ORIGIN, &same_origin)
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .expect("answered");
+    expect_ok(setup).await;
+    // No Origin at all: not a browser on another site.
+    let without_origin = app
+        .post_json("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD}))
+        .await;
+    expect_ok(without_origin).await;
+    assert_status(app.logout().await, StatusCode::NO_CONTENT).await;
+}
+
+async fn a_refused_cross_origin_request_changes_nothing(db: Db) {
+    let app = spawn_app(db).await;
+    let user = app.user_with_totp("c12345").await;
+    let browser = app.logged_in(&user).await;
+    let evil = "http://evil.example";
+
+    let logout = cross_origin(&browser, "/api/v1/logout", &json!({}), evil).await;
+    assert!(
+        session_token_set_by(&logout).is_none(),
+        "a refused logout clears no cookie"
+    );
+    assert_error(logout, StatusCode::FORBIDDEN, "cross_origin_request").await;
+    let login = cross_origin(
+        &browser,
+        "/api/v1/login",
+        &json!({"username": "c12345", "password": PASSWORD}),
+        evil,
+    )
+    .await;
+    assert!(session_token_set_by(&login).is_none(), "a refused login sets no cookie");
+    assert_error(login, StatusCode::FORBIDDEN, "cross_origin_request").await;
+    let code = app.code_now(&user.secret);
+    let disable = cross_origin(
+        &browser,
+        "/api/v1/me/mfa/totp/disable",
+        &json!({"password": PASSWORD, "code": code}),
+        evil,
+    )
+    .await;
+    assert_error(disable, StatusCode::FORBIDDEN, "cross_origin_request").await;
+
+    // Still logged in, 2FA still on, and the code not used up.
+    assert_eq!(browser.me_ok().await["mfa"]["totp"]["enabled"], true);
+    let pending = app.pending_login("c12345").await;
+    expect_ok(pending.login_mfa(&code).await).await;
+}
+
+async fn no_other_origin_is_granted_cors_access(db: Db) {
+    let app: TestApp = spawn_app(db).await;
+    app.create_account("c12345").await;
+    expect_ok(app.login("c12345", PASSWORD).await).await;
+
+    let read = app
+        .request(Method::GET, "/api/v1/me")
+        .header(ORIGIN, "http://evil.example")
+        .send()
+        .await
+        .expect("answered");
+    let preflight = app
+        .request(Method::OPTIONS, "/api/v1/login")
+        .header(ORIGIN, "http://evil.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .expect("answered");
+
+    for response in [&read, &preflight] {
+        let granted: Vec<_> = response
+            .headers()
+            .keys()
+            .filter(|name| name.as_str().starts_with("access-control-allow"))
+            .collect();
+        assert!(granted.is_empty(), "{} grants CORS: {granted:?}", response.url());
+    }
+    assert!(!preflight.status().is_success() || preflight.headers().get("access-control-allow-origin").is_none());
+}
