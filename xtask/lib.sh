@@ -71,7 +71,7 @@ ensure_node_modules() {
   local dir="$1"
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package.json" -nt "$dir/node_modules" ] \
     || { [ -f "$dir/package-lock.json" ] && [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; }; then
-    step "Installing npm packages in ${dir#"$ROOT"}/"
+    step "Installing npm packages for ${dir#"$ROOT"/}"
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
     touch "$dir/node_modules"
   fi

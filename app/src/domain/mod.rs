@@ -32,7 +32,37 @@ impl ValidationError {
     }
 }
 
+/// A TOTP secret in groups of four, for typing into an app by hand:
+/// `JBSW Y3DP EHPK 3PXP`.
+pub fn group_in_fours(secret: &str) -> String {
+    grouped(secret, ' ')
+}
+
+/// `s` in groups of four characters joined by `separator`.
+fn grouped(s: &str, separator: char) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 4);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// True for characters no human types into a login form.
 fn is_control(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_grouped_in_fours() {
+        assert_eq!(group_in_fours("JBSWY3DPEHPK3PXP"), "JBSW Y3DP EHPK 3PXP");
+        assert_eq!(group_in_fours("ABCDEFGHIJ"), "ABCD EFGH IJ");
+        assert_eq!(group_in_fours(""), "");
+    }
 }

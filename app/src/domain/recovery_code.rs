@@ -4,7 +4,6 @@ use super::ValidationError;
 pub const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// Characters per code: 16 × 5 bits = 80 bits of entropy.
 pub const LEN: usize = 16;
-const GROUP: usize = 4;
 
 /// A recovery code in canonical form (16 lower-case Crockford characters).
 ///
@@ -44,14 +43,7 @@ impl RecoveryCode {
 
     /// The form shown to the user: `k7m2-q9xp-4hf3-t8wa`.
     pub fn display(&self) -> String {
-        let mut out = String::with_capacity(LEN + LEN / GROUP);
-        for (i, c) in self.0.chars().enumerate() {
-            if i > 0 && i % GROUP == 0 {
-                out.push('-');
-            }
-            out.push(c);
-        }
-        out
+        super::grouped(&self.0, '-')
     }
 
     fn malformed() -> ValidationError {

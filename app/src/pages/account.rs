@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{MeResponse, TotpSetupResponse};
-use crate::client;
+use crate::api::{MeResponse, RecoveryCodesResponse, TotpSetupResponse};
+use crate::client::{self, ClientError};
 use crate::components::{ErrorNote, Field, Modal, RecoveryCodesReveal};
-use crate::domain::{OtpCode, Password, SecondFactor};
+use crate::domain::{self, OtpCode, Password, SecondFactor};
 
 /// Which dialog is open over the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +208,7 @@ fn ScanAndVerify(
         code.track();
         submitted_error.set(None);
     });
-    let grouped = group_in_fours(&setup.secret);
+    let grouped = domain::group_in_fours(&setup.secret);
     view! {
         <form on:submit=submit novalidate>
             <ol class="steps">
@@ -237,93 +237,131 @@ fn ScanAndVerify(
     }
 }
 
-fn group_in_fours(secret: &str) -> String {
-    secret
-        .as_bytes()
-        .chunks(4)
-        .filter_map(|c| std::str::from_utf8(c).ok())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Password and a current code, with the parse shared by disable and regenerate.
-fn check_password_and_code(
-    password: &str,
-    code: &str,
+/// A password-and-current-code form awaiting its confirmation; shared by the
+/// dialogs that change an active second factor.
+#[derive(Clone, Copy)]
+struct ProofForm {
+    password: RwSignal<String>,
+    code: RwSignal<String>,
     password_error: RwSignal<Option<String>>,
     code_error: RwSignal<Option<String>>,
-) -> bool {
-    password_error.set(Password::parse(password).err().map(|e| e.message.to_owned()));
-    code_error.set(SecondFactor::parse(code).err().map(|e| e.message.to_owned()));
-    password_error.get_untracked().is_none() && code_error.get_untracked().is_none()
+    error: RwSignal<Option<String>>,
+    confirming: RwSignal<bool>,
+    busy: RwSignal<bool>,
+}
+
+impl ProofForm {
+    fn new() -> Self {
+        Self {
+            password: RwSignal::new(String::new()),
+            code: RwSignal::new(String::new()),
+            password_error: RwSignal::new(None),
+            code_error: RwSignal::new(None),
+            error: RwSignal::new(None),
+            confirming: RwSignal::new(false),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    /// Checks both fields with the shared rules; on success the warning comes next.
+    fn review(self) {
+        let password = self.password.get_untracked();
+        let code = self.code.get_untracked();
+        self.password_error
+            .set(Password::parse(&password).err().map(|e| e.message.to_owned()));
+        self.code_error
+            .set(SecondFactor::parse(&code).err().map(|e| e.message.to_owned()));
+        if self.password_error.get_untracked().is_none() && self.code_error.get_untracked().is_none() {
+            self.error.set(None);
+            self.confirming.set(true);
+        }
+    }
+
+    /// Sends password and code once; a refusal returns to the form with its message.
+    fn send<T, Fut>(self, request: impl FnOnce(String, String) -> Fut, on_ok: impl FnOnce(T) + 'static)
+    where
+        T: 'static,
+        Fut: Future<Output = Result<T, ClientError>> + 'static,
+    {
+        if self.busy.get_untracked() {
+            return;
+        }
+        self.busy.set(true);
+        let sent = request(self.password.get_untracked(), self.code.get_untracked());
+        spawn_local(async move {
+            let result = sent.await;
+            self.busy.set(false);
+            match result {
+                Ok(value) => on_ok(value),
+                Err(e) => {
+                    self.confirming.set(false);
+                    self.code.set(String::new());
+                    self.error.set(Some(e.message));
+                }
+            }
+        });
+    }
+}
+
+/// The form of a [`ProofForm`], then its warning with a confirm button.
+#[component]
+fn ProofStep(
+    form: ProofForm,
+    submit_label: &'static str,
+    warning: &'static str,
+    confirm_label: &'static str,
+    back_label: &'static str,
+    /// Styles the buttons as destructive.
+    #[prop(optional)]
+    danger: bool,
+    on_confirm: Callback<()>,
+    close: Callback<bool>,
+) -> impl IntoView {
+    let class = if danger { "danger" } else { "" };
+    let review = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.review();
+    };
+    view! {
+        <Show
+            when=move || form.confirming.get()
+            fallback=move || view! {
+                <form on:submit=review novalidate>
+                    <Field id="proof-password" label="Current password" value=form.password input_type="password"
+                        autocomplete="current-password" error=form.password_error autofocus=true />
+                    <Field id="proof-code" label="Code from your app (or a recovery code)" value=form.code
+                        autocomplete="one-time-code" error=form.code_error />
+                    <ErrorNote message=form.error />
+                    <div class="actions">
+                        <button type="submit" class=class>{submit_label}</button>
+                        <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
+                    </div>
+                </form>
+            }
+        >
+            <p role="alert">{warning}</p>
+            <div class="actions">
+                <button type="button" class=class disabled=move || form.busy.get() on:click=move |_| on_confirm.run(())>
+                    {confirm_label}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| form.confirming.set(false)>{back_label}</button>
+            </div>
+        </Show>
+    }
 }
 
 /// Disabling: password and a current code, then a confirmation.
 #[component]
 fn DisableDialog(close: Callback<bool>) -> impl IntoView {
-    let password = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    let password_error = RwSignal::new(None::<String>);
-    let code_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let review = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if check_password_and_code(
-            &password.get_untracked(),
-            &code.get_untracked(),
-            password_error,
-            code_error,
-        ) {
-            error.set(None);
-            confirming.set(true);
-        }
-    };
-    let disable = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            match client::totp_disable(password.get_untracked(), code.get_untracked()).await {
-                Ok(()) => close.run(true),
-                Err(e) => {
-                    confirming.set(false);
-                    code.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
-    };
+    let form = ProofForm::new();
+    let disable = Callback::new(move |()| form.send(client::totp_disable, move |()| close.run(true)));
     view! {
         <Modal id="disable-mfa" title="Disable two-factor authentication">
-            <Show
-                when=move || confirming.get()
-                fallback=move || view! {
-                    <form on:submit=review novalidate>
-                        <Field id="disable-password" label="Current password" value=password input_type="password"
-                            autocomplete="current-password" error=password_error autofocus=true />
-                        <Field id="disable-code" label="Code from your app (or a recovery code)" value=code
-                            autocomplete="one-time-code" error=code_error />
-                        <ErrorNote message=error />
-                        <div class="actions">
-                            <button type="submit" class="danger">"Disable two-factor authentication"</button>
-                            <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
-                        </div>
-                    </form>
-                }
-            >
-                <p role="alert">
-                    "Really disable two-factor authentication? Your password alone will protect this login, "
-                    "and your recovery codes will stop working."
-                </p>
-                <div class="actions">
-                    <button type="button" class="danger" disabled=move || busy.get() on:click=disable>"Yes, disable"</button>
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep it on"</button>
-                </div>
-            </Show>
+            <ProofStep form danger=true close on_confirm=disable
+                submit_label="Disable two-factor authentication"
+                warning="Really disable two-factor authentication? Your password alone will protect this login, \
+                         and your recovery codes will stop working."
+                confirm_label="Yes, disable" back_label="Keep it on" />
         </Modal>
     }
 }
@@ -331,68 +369,24 @@ fn DisableDialog(close: Callback<bool>) -> impl IntoView {
 /// New recovery codes: password and a current code, a confirmation, then the reveal.
 #[component]
 fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
-    let password = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
-    let password_error = RwSignal::new(None::<String>);
-    let code_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
+    let form = ProofForm::new();
     let codes = RwSignal::new(None::<Vec<String>>);
-    let review = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if check_password_and_code(
-            &password.get_untracked(),
-            &code.get_untracked(),
-            password_error,
-            code_error,
-        ) {
-            error.set(None);
-            confirming.set(true);
-        }
-    };
-    let regenerate = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            match client::regenerate_recovery_codes(password.get_untracked(), code.get_untracked()).await {
-                Ok(r) => codes.set(Some(r.recovery_codes)),
-                Err(e) => {
-                    confirming.set(false);
-                    code.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
-    };
+    let regenerate = Callback::new(move |()| {
+        form.send(client::regenerate_recovery_codes, move |r: RecoveryCodesResponse| {
+            codes.set(Some(r.recovery_codes))
+        })
+    });
     view! {
         <Modal id="regenerate-codes" title="New recovery codes">
-            {move || match (codes.get(), confirming.get()) {
-                (Some(codes), _) => view! {
+            {move || match codes.get() {
+                Some(codes) => view! {
                     <RecoveryCodesReveal codes on_done=Callback::new(move |()| close.run(true)) />
                 }.into_any(),
-                (None, true) => view! {
-                    <p role="alert">"Your current recovery codes will stop working. Continue?"</p>
-                    <div class="actions">
-                        <button type="button" disabled=move || busy.get() on:click=regenerate>"Yes, make new codes"</button>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Back"</button>
-                    </div>
-                }.into_any(),
-                (None, false) => view! {
-                    <form on:submit=review novalidate>
-                        <Field id="regenerate-password" label="Current password" value=password input_type="password"
-                            autocomplete="current-password" error=password_error autofocus=true />
-                        <Field id="regenerate-code" label="Code from your app (or a recovery code)" value=code
-                            autocomplete="one-time-code" error=code_error />
-                        <ErrorNote message=error />
-                        <div class="actions">
-                            <button type="submit">"Generate new codes"</button>
-                            <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
-                        </div>
-                    </form>
+                None => view! {
+                    <ProofStep form close on_confirm=regenerate
+                        submit_label="Generate new codes"
+                        warning="Your current recovery codes will stop working. Continue?"
+                        confirm_label="Yes, make new codes" back_label="Back" />
                 }.into_any(),
             }}
         </Modal>

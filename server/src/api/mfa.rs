@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use secrecy::SecretString;
 
 use super::extract::{ApiJson, AuthUser};
-use super::{ApiResult, AppState};
+use super::{ApiError, ApiResult, AppState};
 use crate::service::mfa;
 
 pub fn router() -> Router<AppState> {
@@ -24,6 +24,14 @@ pub fn router() -> Router<AppState> {
 
 fn secret(password: &Password) -> SecretString {
     SecretString::from(password.expose().to_owned())
+}
+
+fn proof(request: &PasswordAndCodeRequest) -> Result<mfa::Proof, ApiError> {
+    let password = Password::parse(&request.password)?;
+    Ok(mfa::Proof {
+        password: secret(&password),
+        factor: SecondFactor::parse(&request.code)?,
+    })
 }
 
 fn shown(codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
@@ -84,17 +92,14 @@ pub async fn disable(
     user: AuthUser,
     ApiJson(request): ApiJson<PasswordAndCodeRequest>,
 ) -> ApiResult<StatusCode> {
-    let password = Password::parse(&request.password)?;
-    let factor = SecondFactor::parse(&request.code)?;
-    let now = state.clock.now();
+    let proof = proof(&request)?;
     mfa::disable(
         &state.db,
         &state.hasher,
         &state.totp,
         &user.account,
-        secret(&password),
-        &factor,
-        now,
+        &proof,
+        state.clock.now(),
     )
     .await?;
     tracing::info!(target: "security", account_id = user.account.id, "2FA disabled");
@@ -113,19 +118,10 @@ pub async fn regenerate_recovery_codes(
     user: AuthUser,
     ApiJson(request): ApiJson<PasswordAndCodeRequest>,
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
-    let password = Password::parse(&request.password)?;
-    let factor = SecondFactor::parse(&request.code)?;
+    let proof = proof(&request)?;
     let now = state.clock.now();
-    let codes = mfa::regenerate_recovery_codes(
-        &state.db,
-        &state.hasher,
-        &state.totp,
-        &user.account,
-        secret(&password),
-        &factor,
-        now,
-    )
-    .await?;
+    let codes =
+        mfa::regenerate_recovery_codes(&state.db, &state.hasher, &state.totp, &user.account, &proof, now).await?;
     tracing::info!(target: "security", account_id = user.account.id, "recovery codes regenerated");
     Ok(shown(codes))
 }

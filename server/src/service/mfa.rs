@@ -140,43 +140,55 @@ pub async fn activate(
     Ok(codes)
 }
 
-/// Turns TOTP off after the password and a current code (or recovery code).
+/// What a change to an active second factor needs: the password and a
+/// current code (an app code or a recovery code).
+pub struct Proof {
+    pub password: SecretString,
+    pub factor: SecondFactor,
+}
+
+async fn check_proof(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    proof: &Proof,
+    now: UnixTime,
+) -> Result<()> {
+    confirm_password(hasher, account, proof.password.clone()).await?;
+    if account.totp_secret.is_none() {
+        return Err(ServiceError::TotpNotEnabled);
+    }
+    verify(db, policy, account, &proof.factor, now).await?;
+    Ok(())
+}
+
+/// Turns TOTP off.
 pub async fn disable(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
     policy: &TotpPolicy,
     account: &account::Model,
-    password: SecretString,
-    factor: &SecondFactor,
+    proof: &Proof,
     now: UnixTime,
 ) -> Result<()> {
-    confirm_password(hasher, account, password).await?;
-    if account.totp_secret.is_none() {
-        return Err(ServiceError::TotpNotEnabled);
-    }
-    verify(db, policy, account, factor, now).await?;
+    check_proof(db, hasher, policy, account, proof, now).await?;
     let txn = db.begin().await?;
     clear_second_factor(&txn, account.id).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// A new set of recovery codes after the password and a current code; the
-/// old set stops working.
+/// A new set of recovery codes; the old set stops working.
 pub async fn regenerate_recovery_codes(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
     policy: &TotpPolicy,
     account: &account::Model,
-    password: SecretString,
-    factor: &SecondFactor,
+    proof: &Proof,
     now: UnixTime,
 ) -> Result<Vec<RecoveryCode>> {
-    confirm_password(hasher, account, password).await?;
-    if account.totp_secret.is_none() {
-        return Err(ServiceError::TotpNotEnabled);
-    }
-    verify(db, policy, account, factor, now).await?;
+    check_proof(db, hasher, policy, account, proof, now).await?;
     let txn = db.begin().await?;
     let codes = replace_recovery_codes(&txn, account.id).await?;
     txn.commit().await?;
