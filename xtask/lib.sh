@@ -8,7 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The cargo target dir lives outside the clone so a fresh clone on a warm
 # machine reuses earlier builds.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera-target}"
-# The built site (pkg/ with JS, wasm and CSS): where `tessera serve` looks by default.
+# The site cargo-leptos builds (pkg/ with JS, wasm and CSS): where `tessera
+# serve` looks by default when started from the repository root.
 SITE_ROOT="$ROOT/target/site"
 TOOLS_DIR="$HOME/.cache/tessera-tools"
 export PATH="$HOME/.cargo/bin:$TOOLS_DIR/bin:$PATH"
@@ -83,36 +84,28 @@ ensure_build_tools() {
   ensure_node_modules "$ROOT"
 }
 
-# build_site debug|release: the hydrate bundle and the CSS into $SITE_ROOT/pkg.
-# The same as `cargo leptos build` does, without needing cargo-leptos.
-build_site() {
-  local mode="$1" profile_dir cargo_profile
-  if [ "$mode" = release ]; then cargo_profile=(--profile wasm-release); profile_dir=wasm-release
-  else cargo_profile=(); profile_dir=debug; fi
-  step "Building the browser bundle ($mode)"
-  (cd "$ROOT" && cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown "${cargo_profile[@]}")
-  mkdir -p "$SITE_ROOT/pkg"
-  wasm-bindgen --target web --no-typescript --out-name tessera --out-dir "$SITE_ROOT/pkg" \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile_dir/frontend.wasm"
-  if [ "$mode" = release ]; then
-    "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      -o "$SITE_ROOT/pkg/tessera_bg.wasm" "$SITE_ROOT/pkg/tessera_bg.wasm"
-  fi
-  "$ROOT/node_modules/.bin/sass" --no-source-map --style=compressed "$ROOT/style/main.scss" "$SITE_ROOT/pkg/tessera.css"
-  if [ -d "$ROOT/app/public" ]; then cp -r "$ROOT/app/public/." "$SITE_ROOT/"; fi
+ensure_cargo_leptos() {
+  local want=0.3.10
+  [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" = "$want" ] && return 0
+  step "Installing cargo-leptos $want (about 25 minutes, once)"
+  # 0.3.11 needs a newer rustc than this machine's.
+  cargo install --quiet cargo-leptos --version "$want" --locked
 }
 
-# build_server debug|release: prints the path of the tessera binary.
-build_server() {
-  local mode="$1"
-  step "Building the server ($mode)"
-  if [ "$mode" = release ]; then
-    (cd "$ROOT" && cargo build --quiet -p server --release)
-    echo "$CARGO_TARGET_DIR/release/tessera"
-  else
-    (cd "$ROOT" && cargo build --quiet -p server)
-    echo "$CARGO_TARGET_DIR/debug/tessera"
-  fi
+# build_test_site DIR: the debug browser bundle and the CSS into DIR/pkg, as
+# `cargo leptos build` would, but without cargo-leptos (CI need not install it).
+# The server that serves it must be built without LEPTOS_OUTPUT_NAME, as
+# `cargo build` and `cargo test` do: it then asks for pkg/tessera_bg.wasm,
+# the name wasm-bindgen writes.
+build_test_site() {
+  local site="$1"
+  step "Building the browser bundle for the tests"
+  (cd "$ROOT" && cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown)
+  mkdir -p "$site/pkg"
+  wasm-bindgen --target web --no-typescript --out-name tessera --out-dir "$site/pkg" \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm"
+  "$ROOT/node_modules/.bin/sass" --no-source-map "$ROOT/style/main.scss" "$site/pkg/tessera.css"
+  cp -r "$ROOT/app/public/." "$site/"
 }
 
 free_port() {

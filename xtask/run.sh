@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# Builds and starts Tessera on SQLite (data/tessera.db) with demo accounts.
-# Installs what is missing first. Usage: xtask/run.sh [--release] [--listen ADDR]
+# Builds Tessera with cargo-leptos (release) and starts it on SQLite
+# (data/tessera.db) with demo accounts. Installs what is missing first.
+# Usage: xtask/run.sh [--listen ADDR]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-mode=debug
 listen="${TESSERA_LISTEN:-127.0.0.1:3000}"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --release) mode=release ;;
-    --listen) listen="$2"; shift ;;
-    *) die "unknown option $1 (use --release, --listen ADDR)" ;;
+    --listen) listen="${2:?--listen needs an address}"; shift ;;
+    *) die "unknown option $1 (use --listen ADDR)" ;;
   esac
   shift
 done
 
 cd "$ROOT"
 ensure_build_tools
-build_site "$mode"
-tessera="$(build_server "$mode")"
+ensure_cargo_leptos
+step "Building Tessera (cargo leptos build --release)"
+cargo leptos build --release
+tessera="$CARGO_TARGET_DIR/release/tessera"
 export TESSERA_DATABASE_URL="${TESSERA_DATABASE_URL:-sqlite://data/tessera.db?mode=rwc}"
 
 step "Creating demo accounts (kept if they exist)"

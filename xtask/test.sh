@@ -45,8 +45,8 @@ cargo test -p app --features ssr
 cargo test -p server
 
 step "End-to-end tests (Playwright, Chromium: desktop and phone)"
-build_site debug
+export TESSERA_SITE_ROOT="$CARGO_TARGET_DIR/e2e-site"
+build_test_site "$TESSERA_SITE_ROOT"
 # The binary `cargo test -p server` built: one build serves both suites.
 export TESSERA_BIN="$CARGO_TARGET_DIR/debug/tessera"
-export TESSERA_SITE_ROOT="$SITE_ROOT"
 (cd end2end && npx playwright test)

@@ -120,7 +120,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!(
             site_root = %settings.site_root.display(),
             "no built site here (pkg/ missing): the API works, the web pages will not hydrate; \
-             build with xtask/build.sh or pass --site-root"
+             build with xtask/run.sh (cargo leptos build) or pass --site-root"
         );
     }
     let database = database::redact(&settings.database_url);

@@ -9,7 +9,7 @@ use crate::service::totp::TotpPolicy;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db?mode=rwc";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
-/// Where `xtask/build.sh` puts the compiled site (pkg/ and the CSS).
+/// Where `cargo leptos build` (run by `xtask/run.sh`) puts the site: pkg/ and the CSS.
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 
 #[derive(Debug, Clone)]
