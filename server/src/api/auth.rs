@@ -11,7 +11,7 @@ use axum_extra::extract::CookieJar;
 use super::extract::{ApiJson, AuthUser, PendingLogin, session_token};
 use super::{ApiError, ApiResult, AppState};
 use crate::service::sessions::{self, Stage};
-use crate::service::{ServiceError, accounts, login, mfa};
+use crate::service::{accounts, login, mfa};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -65,11 +65,8 @@ pub async fn login_mfa(
     ApiJson(request): ApiJson<MfaCodeRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
     let factor = SecondFactor::parse(&request.code)?;
-    match login::code_step(&state.db, &state.totp, &pending.session, &factor, state.clock.now()).await {
-        Ok((token, _)) => Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok))),
-        Err(ServiceError::LoginExpired) => Err(ServiceError::LoginExpired.into()),
-        Err(other) => Err(other.into()),
-    }
+    let (token, _) = login::code_step(&state.db, &state.totp, &pending.session, &factor, state.clock.now()).await?;
+    Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok)))
 }
 
 /// Ends the session (full or pending) and clears the cookie.
