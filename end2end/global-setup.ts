@@ -50,18 +50,20 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = path.resolve(
     process.env.TESSERA_BIN ?? path.join(os.homedir(), '.cache/tessera-target/debug/tessera'),
   );
+  // xtask/test.sh builds the debug bundle into the target dir; a cargo-leptos
+  // build (xtask/run.sh) lands in target/site, to be served by its release binary.
   const siteRoot = process.env.TESSERA_SITE_ROOT
     ? path.resolve(process.env.TESSERA_SITE_ROOT)
-    : path.resolve(__dirname, '../target/site');
+    : path.join(os.homedir(), '.cache/tessera-target/e2e-site');
   try {
     accessSync(bin, constants.X_OK);
   } catch {
     throw new Error(`No tessera binary at ${bin}: build it (cargo build -p server) or set TESSERA_BIN.`);
   }
-  if (!existsSync(path.join(siteRoot, 'pkg', 'tessera_bg.wasm'))) {
+  if (!existsSync(path.join(siteRoot, 'pkg', 'tessera.js'))) {
     throw new Error(
-      `No built site in ${siteRoot} (pkg/tessera_bg.wasm missing): the pages would not hydrate. ` +
-        `Build it (source xtask/lib.sh; build_site debug) or set TESSERA_SITE_ROOT.`,
+      `No built site in ${siteRoot} (pkg/tessera.js missing): the pages would not hydrate. ` +
+        `Run xtask/test.sh, or set TESSERA_SITE_ROOT.`,
     );
   }
 
