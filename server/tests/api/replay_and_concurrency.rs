@@ -293,6 +293,21 @@ fn code_was_checked((status, body): &(StatusCode, serde_json::Value)) -> bool {
         && matches!(body["error"]["code"].as_str(), Some("invalid_code" | "login_expired"))
 }
 
+/// Every racer was refused, and the server looked at no more than `limit` of the codes.
+fn assert_refused_with_at_most_checked(answers: &[(StatusCode, serde_json::Value)], limit: usize, what: &str) {
+    assert!(
+        answers.iter().all(|(status, _)| status.is_client_error()),
+        "{:?}",
+        tally(answers)
+    );
+    let checked = answers.iter().filter(|a| code_was_checked(a)).count();
+    assert!(
+        checked <= limit,
+        "{what}: {checked} codes checked, not at most {limit}: {:?}",
+        tally(answers)
+    );
+}
+
 async fn concurrent_wrong_codes_on_one_pending_login_get_at_most_five_tries(db: Db) {
     let app = spawn_app(db).await;
     let user = app.user_with_totp("c12345").await;
@@ -305,17 +320,7 @@ async fn concurrent_wrong_codes_on_one_pending_login_get_at_most_five_tries(db: 
     )
     .await;
 
-    assert!(
-        answers.iter().all(|(status, _)| status.is_client_error()),
-        "{:?}",
-        tally(&answers)
-    );
-    let checked = answers.iter().filter(|a| code_was_checked(a)).count();
-    assert!(
-        checked <= 5,
-        "one pending login had {checked} codes checked, not at most 5: {:?}",
-        tally(&answers)
-    );
+    assert_refused_with_at_most_checked(&answers, 5, "one pending login");
 }
 
 async fn concurrent_wrong_codes_cannot_outrun_the_throttle(db: Db) {
@@ -325,17 +330,7 @@ async fn concurrent_wrong_codes_cannot_outrun_the_throttle(db: Db) {
 
     let answers = race(&browsers, wrong_codes(&app, &user.secret, RACERS)).await;
 
-    assert!(
-        answers.iter().all(|(status, _)| status.is_client_error()),
-        "{:?}",
-        tally(&answers)
-    );
-    let checked = answers.iter().filter(|a| code_was_checked(a)).count();
-    assert!(
-        checked <= 3,
-        "{checked} wrong codes were checked at one instant; the throttle allows 3: {:?}",
-        tally(&answers)
-    );
+    assert_refused_with_at_most_checked(&answers, 3, "wrong codes at one instant, where the throttle allows 3");
     // The account is throttled now, for whichever session asks next.
     let (status, body) = error_body(browsers[0].login_mfa(&app.code_now(&user.secret)).await).await;
     assert_eq!(
