@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::AccountKind;
+use crate::domain::{AccountKind, SecurityEventKind};
 
 #[cfg(feature = "ssr")]
 use utoipa::ToSchema;
@@ -125,6 +125,119 @@ pub struct RecoveryCodesResponse {
 pub struct PasswordAndCodeRequest {
     pub password: String,
     pub code: String,
+}
+
+/// The User Panel's one-step login: with 2FA on, the current 6-digit code
+/// (or a recovery code, with its dashes) follows the password directly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CombinedLoginRequest {
+    pub username: String,
+    /// `T9D3K!px` + `189 145` → `T9D3K!px189145`; the password alone when 2FA is off.
+    pub password_and_code: String,
+}
+
+/// Where a login's second factor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MfaState {
+    /// Password only.
+    Off,
+    /// A QR code was shown; no code from it has been verified yet.
+    Pending,
+    /// Logging in needs a code.
+    On,
+}
+
+impl MfaState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Pending => "pending",
+            Self::On => "on",
+        }
+    }
+}
+
+/// A login as an administrator or its customer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct AccountSummary {
+    pub id: i32,
+    pub username: String,
+    pub kind: AccountKind,
+    /// The customer a package or mailbox login belongs to.
+    pub owner: Option<String>,
+    pub mfa: MfaState,
+    /// Unix seconds.
+    pub last_login_at: Option<i64>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct AccountList {
+    pub accounts: Vec<AccountSummary>,
+    /// More logins matched than were sent: narrow the search.
+    pub truncated: bool,
+}
+
+/// `GET /api/v1/accounts`: every filter is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct AccountFilter {
+    /// Part of the username, any case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AccountKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaState>,
+}
+
+/// One entry of the security log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SecurityEvent {
+    pub id: i32,
+    /// Unix seconds.
+    pub at: i64,
+    pub event: SecurityEventKind,
+    /// The login it concerns (for a failed login, the name that was typed).
+    pub account: Option<String>,
+    /// Who did it, when not the login itself: a customer, an administrator, the CLI.
+    pub actor: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SecurityEventList {
+    /// Newest first.
+    pub events: Vec<SecurityEvent>,
+}
+
+/// `GET /api/v1/audit`: filters, and paging by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    /// The login's username, exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<SecurityEventKind>,
+    /// Only events older than this id (the next page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i32>,
+    /// 1–500; 100 when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
 }
 
 #[cfg(test)]

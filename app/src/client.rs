@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, PasswordAndCodeRequest, PasswordRequest,
-    RecoveryCodesResponse, TotpActivateRequest, TotpSetupResponse,
+    AccountFilter, AccountList, AccountSummary, AuditFilter, CombinedLoginRequest, ErrorBody, LoginRequest,
+    LoginResponse, MeResponse, MfaCodeRequest, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse,
+    SecurityEventList, TotpActivateRequest, TotpSetupResponse,
 };
 
 /// A failed call, ready to show: the API's error, or a network failure.
@@ -83,6 +84,65 @@ pub async fn regenerate_recovery_codes(password: String, code: String) -> Result
     .await
 }
 
+/// The User Panel's login: password with the code appended.
+pub async fn login_combined(request: &CombinedLoginRequest) -> Result<LoginResponse, ClientError> {
+    post_json("/api/v1/login/combined", request).await
+}
+
+/// The signed-in user's own recent security events.
+pub async fn my_events() -> Result<SecurityEventList, ClientError> {
+    get_json("/api/v1/me/events").await
+}
+
+/// The logins the caller manages: a customer's packages and mailboxes, or
+/// (for an administrator) every login matching the filter.
+pub async fn accounts(filter: &AccountFilter) -> Result<AccountList, ClientError> {
+    get_json(&with_query("/api/v1/accounts", filter)).await
+}
+
+pub async fn account(id: i32) -> Result<AccountSummary, ClientError> {
+    get_json(&format!("/api/v1/accounts/{id}")).await
+}
+
+/// Starts 2FA set-up for a managed login; `password` is the caller's own.
+pub async fn account_totp_setup(id: i32, password: String) -> Result<TotpSetupResponse, ClientError> {
+    post_json(
+        &format!("/api/v1/accounts/{id}/mfa/totp/setup"),
+        &PasswordRequest { password },
+    )
+    .await
+}
+
+pub async fn account_totp_activate(id: i32, code: String) -> Result<RecoveryCodesResponse, ClientError> {
+    post_json(
+        &format!("/api/v1/accounts/{id}/mfa/totp/activate"),
+        &TotpActivateRequest { code },
+    )
+    .await
+}
+
+/// Switches a managed login's 2FA off; `password` is the caller's own.
+pub async fn account_mfa_disable(id: i32, password: String) -> Result<(), ClientError> {
+    post_no_content(
+        &format!("/api/v1/accounts/{id}/mfa/disable"),
+        Some(&PasswordRequest { password }),
+    )
+    .await
+}
+
+/// The security log (administrators).
+pub async fn audit(filter: &AuditFilter) -> Result<SecurityEventList, ClientError> {
+    get_json(&with_query("/api/v1/audit", filter)).await
+}
+
+/// `path?a=b`, or just `path` when every filter is empty.
+fn with_query<Q: Serialize>(path: &str, query: &Q) -> String {
+    match serde_urlencoded::to_string(query) {
+        Ok(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
+    }
+}
+
 async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ClientError> {
     let (status, body) = transport::send("GET", path, None).await?;
     decode(status, &body)
@@ -123,6 +183,30 @@ fn error_from(status: u16, body: &str) -> ClientError {
             message: error.message,
         },
         Err(_) => ClientError::unexpected(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::MfaState;
+    use crate::domain::AccountKind;
+
+    #[test]
+    fn filters_become_a_query_string_and_empty_ones_vanish() {
+        assert_eq!(
+            with_query("/api/v1/accounts", &AccountFilter::default()),
+            "/api/v1/accounts"
+        );
+        let filter = AccountFilter {
+            q: Some("info@ex ample".to_owned()),
+            kind: Some(AccountKind::Mailbox),
+            mfa: Some(MfaState::On),
+        };
+        assert_eq!(
+            with_query("/api/v1/accounts", &filter),
+            "/api/v1/accounts?q=info%40ex+ample&kind=mailbox&mfa=on"
+        );
     }
 }
 

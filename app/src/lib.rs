@@ -38,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The root component: routes to the login page and My Account.
+/// The root component: the four surfaces and their pages.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -49,6 +49,13 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::LoginPage />
                 <Route path=path!("/account") view=pages::AccountPage />
+                <Route path=path!("/packages") view=pages::PackagesPage />
+                <Route path=path!("/admin") view=pages::AdminPage />
+                <Route path=path!("/webmail") view=pages::WebmailLoginPage />
+                <Route path=path!("/webmail/inbox") view=pages::WebmailHomePage />
+                <Route path=path!("/webmail/account") view=pages::WebmailAccountPage />
+                <Route path=path!("/user-panel") view=pages::UserPanelLoginPage />
+                <Route path=path!("/user-panel/home") view=pages::UserPanelHomePage />
             </Routes>
         </Router>
     }

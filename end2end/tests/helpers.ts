@@ -20,17 +20,34 @@ function env(name: string): string {
   return value;
 }
 
-/** Creates a login with the CLI, straight in the server's database. */
-export function createUser(prefix: string, kind = 'customer'): User {
+export type Kind = 'customer' | 'package' | 'mailbox' | 'admin';
+
+/** A random suffix: logins are unique per test and project. */
+function unique(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`.toLowerCase().replace(/[^a-z0-9._@+-]/g, '-');
+}
+
+/** Runs the server's CLI against the suite's database; answers its output. */
+export function tessera(args: string[], input?: string): string {
+  return execFileSync(env('TESSERA_E2E_BIN'), ['--database-url', env('TESSERA_E2E_DATABASE_URL'), ...args], {
+    input: input ?? '',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).toString();
+}
+
+/**
+ * Creates a login with the CLI, straight in the server's database. A mailbox
+ * is named `<prefix>-<random>@example.com`; package and mailbox logins need
+ * the customer that owns them.
+ */
+export function createUser(prefix: string, kind: Kind = 'customer', owner?: User): User {
+  const name = unique(prefix);
   const user = {
-    username: `${prefix}-${randomBytes(5).toString('hex')}`.toLowerCase().replace(/[^a-z0-9._@+-]/g, '-'),
+    username: kind === 'mailbox' ? `${name}@example.com` : name,
     password: `Pw ${randomBytes(9).toString('base64url')}`,
   };
-  execFileSync(
-    env('TESSERA_E2E_BIN'),
-    ['--database-url', env('TESSERA_E2E_DATABASE_URL'), 'account', 'create', '--kind', kind, '--username', user.username, '--password-stdin'],
-    { input: `${user.password}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const ownerArgs = owner ? ['--owner', owner.username] : [];
+  tessera(['account', 'create', '--kind', kind, '--username', user.username, '--password-stdin', ...ownerArgs], `${user.password}\n`);
   return user;
 }
 

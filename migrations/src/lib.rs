@@ -7,12 +7,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_accounts_sessions_mfa;
+mod m20261123_000002_security_events;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_accounts_sessions_mfa::Migration)]
+        vec![
+            Box::new(m20261123_000001_accounts_sessions_mfa::Migration),
+            Box::new(m20261123_000002_security_events::Migration),
+        ]
     }
 }

@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings};
 use crate::service::accounts::{self, NewAccount};
 use crate::service::totp::TotpPolicy;
-use crate::service::{PasswordHasher, ServiceError};
+use crate::service::{PasswordHasher, ServiceError, mfa};
 use crate::{Application, database};
 
 #[derive(Debug, Parser)]
@@ -32,7 +32,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web UI and the REST API.
     Serve(ServeArgs),
-    /// Create and list logins.
+    /// Create and list logins; switch a login's 2FA off.
     #[command(subcommand)]
     Account(AccountCommand),
 }
@@ -76,6 +76,13 @@ pub enum AccountCommand {
     },
     /// List every login.
     List,
+    /// Switch a login's 2FA off (for an operator without a browser): its
+    /// pending set-up, secret and recovery codes are removed, and the
+    /// security log records it.
+    ResetMfa {
+        /// Customer number, package name or e-mail address.
+        username: String,
+    },
 }
 
 fn parse_period(s: &str) -> Result<u32, String> {
@@ -99,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             create_account(&cli.database_url, kind, &username, &password, owner.as_deref()).await
         }
         Command::Account(AccountCommand::List) => list_accounts(&cli.database_url).await,
+        Command::Account(AccountCommand::ResetMfa { username }) => reset_mfa(&cli.database_url, &username).await,
     }
 }
 
@@ -174,10 +182,26 @@ async fn list_accounts(database_url: &str) -> anyhow::Result<()> {
     );
     for a in &all {
         let owner = a.owner_id.and_then(|id| owners.get(&id).copied()).unwrap_or("-");
-        let mfa = if a.totp_secret.is_some() { "on" } else { "off" };
+        let mfa = accounts::mfa_state(a).as_str();
         println!("{:<5} {:<9} {:<32} {:<20} {:<4}", a.id, a.kind, a.username, owner, mfa);
     }
     Ok(())
+}
+
+async fn reset_mfa(database_url: &str, username: &str) -> anyhow::Result<()> {
+    let name = Username::parse(username)?;
+    let db = database::connect(database_url).await?;
+    let Some(account) = accounts::find_by_username(&db, &name).await? else {
+        bail!("there is no login named {name}");
+    };
+    match mfa::reset_by_operator(&db, &account, Clock::System.now()).await {
+        Ok(()) => {
+            println!("2FA is now off for {} login {}", account.kind, account.username);
+            Ok(())
+        }
+        Err(ServiceError::TotpNotEnabled) => bail!("{name} has no 2FA to switch off"),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +238,10 @@ mod tests {
             }))
         ));
         assert!(Cli::try_parse_from(["tessera", "serve", "--totp-period", "45"]).is_err());
+        assert!(matches!(
+            Cli::try_parse_from(["tessera", "account", "reset-mfa", "info@example.com"]).map(|c| c.command),
+            Ok(Command::Account(AccountCommand::ResetMfa { username })) if username == "info@example.com"
+        ));
         assert!(
             Cli::try_parse_from([
                 "tessera",

@@ -74,7 +74,10 @@ impl Application {
 
     /// Serves until the process gets Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let router = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

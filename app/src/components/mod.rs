@@ -1,10 +1,12 @@
 //! Building blocks the pages share.
 
 mod field;
+mod mfa_dialogs;
 mod modal;
 mod recovery_codes;
 
 pub use field::{ErrorNote, Field};
+pub use mfa_dialogs::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog};
 pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;
 

@@ -38,6 +38,24 @@ impl AccountKind {
     }
 }
 
+impl AccountKind {
+    /// Webmail and the User Panel ask for an e-mail address, so that is what a
+    /// mailbox login is called; no other kind of login looks like one.
+    pub fn check_username(self, username: &super::Username) -> Result<(), super::ValidationError> {
+        match (self, username.is_email_address()) {
+            (Self::Mailbox, false) => Err(super::ValidationError::new(
+                "username",
+                "A mailbox login is its e-mail address, like info@example.com.",
+            )),
+            (Self::Customer | Self::Package | Self::Admin, true) => Err(super::ValidationError::new(
+                "username",
+                "Only mailbox logins are e-mail addresses; use a customer number or package name.",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl std::fmt::Display for AccountKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -68,5 +86,18 @@ mod tests {
             assert_eq!(kind.as_str().parse::<AccountKind>(), Ok(kind));
         }
         assert!("root".parse::<AccountKind>().is_err());
+    }
+
+    #[test]
+    fn only_mailboxes_are_named_by_email_address() -> Result<(), super::super::ValidationError> {
+        let email = super::super::Username::parse("info@example.com")?;
+        let number = super::super::Username::parse("c10001")?;
+        assert!(AccountKind::Mailbox.check_username(&email).is_ok());
+        assert!(AccountKind::Mailbox.check_username(&number).is_err());
+        for kind in [AccountKind::Customer, AccountKind::Package, AccountKind::Admin] {
+            assert!(kind.check_username(&number).is_ok());
+            assert!(kind.check_username(&email).is_err());
+        }
+        Ok(())
     }
 }

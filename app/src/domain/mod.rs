@@ -6,15 +6,21 @@
 //! answer on the server.
 
 mod account_kind;
+mod appended_code;
 mod code;
 mod password;
 mod recovery_code;
+mod security_event;
+mod time;
 mod username;
 
 pub use account_kind::AccountKind;
+pub use appended_code::split_appended_code;
 pub use code::{OtpCode, SecondFactor};
 pub use password::{NewPassword, Password};
 pub use recovery_code::RecoveryCode;
+pub use security_event::SecurityEventKind;
+pub use time::format_utc;
 pub use username::Username;
 
 /// Why a piece of user input was refused, in words fit to show the user.

@@ -29,6 +29,35 @@ impl Username {
         Ok(Self(name))
     }
 
+    /// A mailbox's login: its full e-mail address, as webmail and the User
+    /// Panel ask for it.
+    pub fn parse_email(input: &str) -> Result<Self, ValidationError> {
+        let name = Self::parse(input).map_err(|e| match e.message {
+            "Enter your username." => ValidationError::new("username", "Enter your e-mail address."),
+            _ => e,
+        })?;
+        if !name.is_email_address() {
+            return Err(ValidationError::new(
+                "username",
+                "Enter your full e-mail address, like info@example.com.",
+            ));
+        }
+        Ok(name)
+    }
+
+    /// `local@domain.tld`: one `@`, something before it, a dot inside the domain.
+    pub fn is_email_address(&self) -> bool {
+        match self.0.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.split('.').count() >= 2
+                    && domain.split('.').all(|label| !label.is_empty())
+            }
+            None => false,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -50,6 +79,29 @@ mod tests {
         assert_eq!(
             Username::parse("Info@Example.COM").map(|u| u.0),
             Ok("info@example.com".to_owned())
+        );
+    }
+
+    #[test]
+    fn mailbox_logins_are_full_email_addresses() {
+        assert_eq!(
+            Username::parse_email(" Info@Example.com").map(|u| u.0),
+            Ok("info@example.com".to_owned())
+        );
+        for bad in [
+            "info",
+            "info@",
+            "@example.com",
+            "info@example",
+            "a@b@c.de",
+            "info@example..com",
+            "",
+        ] {
+            assert!(Username::parse_email(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            Username::parse_email("").map_err(|e| e.message),
+            Err("Enter your e-mail address.")
         );
     }
 

@@ -1,10 +1,18 @@
 //! The screens, one module each.
 
 mod account;
+mod admin;
 mod login;
+mod packages;
+mod user_panel;
+mod webmail;
 
 pub use account::AccountPage;
+pub use admin::AdminPage;
 pub use login::LoginPage;
+pub use packages::PackagesPage;
+pub use user_panel::{UserPanelHomePage, UserPanelLoginPage};
+pub use webmail::{WebmailAccountPage, WebmailHomePage, WebmailLoginPage};
 
 use leptos::prelude::*;
 

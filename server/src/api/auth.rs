@@ -1,6 +1,6 @@
 //! Logging in and out, and who is logged in.
 
-use app::api::{ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, MfaMethod};
+use app::api::{CombinedLoginRequest, ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, MfaMethod};
 use app::domain::{Password, SecondFactor, Username};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +10,8 @@ use axum_extra::extract::CookieJar;
 
 use super::extract::{ApiJson, AuthUser, PendingLogin, session_token};
 use super::{ApiError, ApiResult, AppState};
+use crate::service::ServiceError;
+use crate::service::audit::Trail;
 use crate::service::sessions::{self, Stage};
 use crate::service::{accounts, login, mfa};
 
@@ -17,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
         .route("/login/mfa", post(login_mfa))
+        .route("/login/combined", post(login_combined))
         .route("/logout", post(logout))
         .route("/me", get(me))
 }
@@ -34,6 +37,7 @@ const SECOND_FACTORS: [MfaMethod; 2] = [MfaMethod::Totp, MfaMethod::RecoveryCode
 pub async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
+    trail: Trail,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
     let username = Username::parse(&request.username)?;
@@ -41,7 +45,8 @@ pub async fn login(
     if let Some(old) = session_token(&jar) {
         sessions::delete(&state.db, &old).await?;
     }
-    let logged_in = login::password_step(&state.db, &state.hasher, &username, &password, state.clock.now()).await?;
+    let now = state.clock.now();
+    let logged_in = login::password_step(&state.db, &state.hasher, &username, &password, now, &trail).await?;
     let response = match logged_in.stage {
         Stage::Full => LoginResponse::Ok,
         Stage::PendingMfa => LoginResponse::MfaRequired {
@@ -62,10 +67,58 @@ pub async fn login_mfa(
     State(state): State<AppState>,
     jar: CookieJar,
     pending: PendingLogin,
+    trail: Trail,
     ApiJson(request): ApiJson<MfaCodeRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
     let factor = SecondFactor::parse(&request.code)?;
-    let (token, _) = login::code_step(&state.db, &state.totp, &pending.session, &factor, state.clock.now()).await?;
+    let now = state.clock.now();
+    let (token, _) = login::code_step(&state.db, &state.totp, &pending.session, &factor, now, &trail).await?;
+    Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok)))
+}
+
+/// The User Panel's login: the current 6-digit code appended to the password
+/// (`T9D3K!px` + `189 145` → `T9D3K!px189145`), or a recovery code with its
+/// dashes; the password alone when 2FA is off. Every refusal but throttling
+/// is the same `invalid_credentials`, so the answer never tells whether the
+/// password or the code was wrong; throttling is only reported once the
+/// password was right.
+#[utoipa::path(post, path = "/api/v1/login/combined", tag = "login", request_body = CombinedLoginRequest, responses(
+    (status = 200, description = "Logged in", body = LoginResponse),
+    (status = 401, description = "`invalid_credentials`: wrong user, password or code, alike", body = ErrorBody),
+    (status = 422, description = "`invalid_input`: no username or nothing typed", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with Retry-After", body = ErrorBody),
+    (status = 503, description = "`server_busy`", body = ErrorBody),
+))]
+pub async fn login_combined(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    trail: Trail,
+    ApiJson(request): ApiJson<CombinedLoginRequest>,
+) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
+    let username = Username::parse(&request.username)?;
+    Password::parse(&request.password_and_code)?;
+    if let Some(old) = session_token(&jar) {
+        sessions::delete(&state.db, &old).await?;
+    }
+    let now = state.clock.now();
+    let logged_in = login::combined_step(
+        &state.db,
+        &state.hasher,
+        &state.totp,
+        &username,
+        &request.password_and_code,
+        now,
+        &trail,
+    )
+    .await;
+    let (token, _) = logged_in.map_err(|e| match e {
+        ServiceError::InvalidCredentials | ServiceError::InvalidCode => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "Wrong e-mail address, password or code.",
+        ),
+        other => other.into(),
+    })?;
     Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok)))
 }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use app::api::{ErrorBody, ErrorDetail};
 use app::domain::ValidationError;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -129,6 +129,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::UsernameTaken => (S::CONFLICT, "username_taken", "That username is taken.".into()),
             ServiceError::InvalidOwner(why) => (S::UNPROCESSABLE_ENTITY, "invalid_owner", (*why).into()),
             ServiceError::AccountNotFound => return Self::not_found(),
+            ServiceError::Forbidden(why) => (S::FORBIDDEN, "forbidden", (*why).into()),
             ServiceError::Busy => {
                 let mut e = Self::new(
                     S::SERVICE_UNAVAILABLE,
@@ -154,6 +155,16 @@ impl From<ServiceError> for ApiError {
 impl From<ValidationError> for ApiError {
     fn from(err: ValidationError) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", err.message)
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("The query string does not fit: {}", rejection.body_text()),
+        )
     }
 }
 

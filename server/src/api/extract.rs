@@ -1,7 +1,10 @@
 //! Extractors. A pending login and a full session are different types, so no
 //! handler can take one for the other; JSON bodies reject with our error shape.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -10,6 +13,7 @@ use serde::de::DeserializeOwned;
 use super::{ApiError, AppState};
 use crate::entity::account;
 use crate::service::accounts;
+use crate::service::audit::Trail;
 use crate::service::sessions::{self, Session, SessionToken, Stage};
 
 pub const SESSION_COOKIE: &str = "tessera_session";
@@ -23,6 +27,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
         Ok(Self(value))
+    }
+}
+
+/// `axum::extract::Query`, but its rejections are [`ApiError`]s.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// The `{id}` of `/accounts/{id}/...`. Anything that is not an id is a
+/// login that does not exist: 404, like every login the caller may not see.
+pub struct AccountId(pub i32);
+
+impl<S: Send + Sync> FromRequestParts<S> for AccountId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        raw.parse().map(Self).map_err(|_| ApiError::not_found())
+    }
+}
+
+/// Where a request came from, for the security log: the peer's address and
+/// the browser's User-Agent.
+impl<S: Send + Sync> FromRequestParts<S> for Trail {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_string());
+        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+        Ok(Self::new(ip, user_agent))
     }
 }
 

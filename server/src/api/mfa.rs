@@ -12,6 +12,7 @@ use secrecy::SecretString;
 
 use super::extract::{ApiJson, AuthUser};
 use super::{ApiError, ApiResult, AppState};
+use crate::service::audit::Trail;
 use crate::service::mfa;
 
 pub fn router() -> Router<AppState> {
@@ -22,7 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/me/mfa/recovery-codes", post(regenerate_recovery_codes))
 }
 
-fn secret(password: &Password) -> SecretString {
+pub(super) fn secret(password: &Password) -> SecretString {
     SecretString::from(password.expose().to_owned())
 }
 
@@ -34,7 +35,7 @@ fn proof(request: &PasswordAndCodeRequest) -> Result<mfa::Proof, ApiError> {
     })
 }
 
-fn shown(codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
+pub(super) fn shown(codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
     Json(RecoveryCodesResponse {
         recovery_codes: codes.iter().map(RecoveryCode::display).collect(),
     })
@@ -53,7 +54,8 @@ pub async fn setup(
     ApiJson(request): ApiJson<PasswordRequest>,
 ) -> ApiResult<Json<TotpSetupResponse>> {
     let password = Password::parse(&request.password)?;
-    let setup = mfa::setup(&state.db, &state.hasher, &state.totp, &user.account, secret(&password)).await?;
+    let me = &user.account;
+    let setup = mfa::setup(&state.db, &state.hasher, &state.totp, me, me, secret(&password)).await?;
     Ok(Json(TotpSetupResponse {
         secret: setup.secret,
         otpauth_uri: setup.otpauth_uri,
@@ -72,11 +74,11 @@ pub async fn setup(
 pub async fn activate(
     State(state): State<AppState>,
     user: AuthUser,
+    trail: Trail,
     ApiJson(request): ApiJson<TotpActivateRequest>,
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
     let code = OtpCode::parse(&request.code)?;
-    let codes = mfa::activate(&state.db, &state.totp, &user.account, &code, state.clock.now()).await?;
-    tracing::info!(target: "security", account_id = user.account.id, "2FA enabled");
+    let codes = mfa::activate(&state.db, &state.totp, &user.account, &code, state.clock.now(), &trail).await?;
     Ok(shown(codes))
 }
 
@@ -90,6 +92,7 @@ pub async fn activate(
 pub async fn disable(
     State(state): State<AppState>,
     user: AuthUser,
+    trail: Trail,
     ApiJson(request): ApiJson<PasswordAndCodeRequest>,
 ) -> ApiResult<StatusCode> {
     let proof = proof(&request)?;
@@ -100,9 +103,9 @@ pub async fn disable(
         &user.account,
         &proof,
         state.clock.now(),
+        &trail,
     )
     .await?;
-    tracing::info!(target: "security", account_id = user.account.id, "2FA disabled");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -116,12 +119,20 @@ pub async fn disable(
 pub async fn regenerate_recovery_codes(
     State(state): State<AppState>,
     user: AuthUser,
+    trail: Trail,
     ApiJson(request): ApiJson<PasswordAndCodeRequest>,
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
     let proof = proof(&request)?;
     let now = state.clock.now();
-    let codes =
-        mfa::regenerate_recovery_codes(&state.db, &state.hasher, &state.totp, &user.account, &proof, now).await?;
-    tracing::info!(target: "security", account_id = user.account.id, "recovery codes regenerated");
+    let codes = mfa::regenerate_recovery_codes(
+        &state.db,
+        &state.hasher,
+        &state.totp,
+        &user.account,
+        &proof,
+        now,
+        &trail,
+    )
+    .await?;
     Ok(shown(codes))
 }

@@ -1,6 +1,8 @@
 //! The REST API, `/api/v1`: one router per feature, merged, behind the
 //! layers every endpoint shares (size limit, same-origin check, no-store).
 
+mod accounts;
+mod audit;
 mod auth;
 mod error;
 mod extract;
@@ -50,6 +52,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     let v1 = Router::new()
         .merge(auth::router())
         .merge(mfa::router())
+        .merge(accounts::router())
+        .merge(audit::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });

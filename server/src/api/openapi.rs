@@ -12,17 +12,27 @@ use super::AppState;
     paths(
         super::auth::login,
         super::auth::login_mfa,
+        super::auth::login_combined,
         super::auth::logout,
         super::auth::me,
         super::mfa::setup,
         super::mfa::activate,
         super::mfa::disable,
         super::mfa::regenerate_recovery_codes,
+        super::audit::mine,
+        super::accounts::list,
+        super::accounts::show,
+        super::accounts::setup,
+        super::accounts::activate,
+        super::accounts::disable,
+        super::audit::list,
     ),
     tags(
         (name = "login", description = "Password step, code step, logout"),
         (name = "account", description = "The logged-in account"),
         (name = "mfa", description = "The account's own second factor"),
+        (name = "accounts", description = "Logins a customer or an administrator manages"),
+        (name = "audit", description = "The security log (administrators)"),
     )
 )]
 pub struct ApiDoc;

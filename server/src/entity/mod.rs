@@ -3,4 +3,5 @@
 
 pub mod account;
 pub mod recovery_code;
+pub mod security_event;
 pub mod session;

@@ -1,7 +1,13 @@
 //! Accounts: who can log in, of which kind, owned by which customer.
 
+use std::collections::HashMap;
+
+use app::api::{AccountFilter, MfaState};
 use app::domain::{AccountKind, NewPassword, Username};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    SqlErr,
+};
 use secrecy::SecretString;
 
 use super::{PasswordHasher, Result, ServiceError};
@@ -24,6 +30,7 @@ pub async fn create(
     new: NewAccount,
     now: UnixTime,
 ) -> Result<account::Model> {
+    new.kind.check_username(&new.username)?;
     let owner_id = match (new.kind, new.owner) {
         (AccountKind::Package | AccountKind::Mailbox, Some(owner)) => {
             let owner = find_by_username(db, &owner).await?;
@@ -89,6 +96,107 @@ pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<account::Model>> {
         .order_by_asc(account::Column::Username)
         .all(db)
         .await?)
+}
+
+/// Logins one list answer holds at most.
+pub const MAX_LISTED: u64 = 200;
+
+/// Why the caller may act on another login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority {
+    /// The customer the package or mailbox login belongs to.
+    Owner,
+    /// Provider staff: sees every login, may switch its 2FA off.
+    Admin,
+}
+
+/// Another login, and why the caller may act on it.
+#[derive(Debug, Clone)]
+pub struct Managed {
+    pub account: account::Model,
+    pub authority: Authority,
+}
+
+/// The login `id` as `actor` may manage it. A login the actor may not see is
+/// [`ServiceError::AccountNotFound`], exactly like one that does not exist, so
+/// ids cannot be probed.
+pub async fn managed_by(db: &impl ConnectionTrait, actor: &account::Model, id: i32) -> Result<Managed> {
+    let account = get(db, id).await?;
+    let authority = match kind_of(actor)? {
+        AccountKind::Admin => Authority::Admin,
+        AccountKind::Customer if account.owner_id == Some(actor.id) => Authority::Owner,
+        _ => return Err(ServiceError::AccountNotFound),
+    };
+    Ok(Managed { account, authority })
+}
+
+/// The logins `actor` manages that match `filter`, by username: every login
+/// for an administrator, its packages and mailboxes for a customer. Package
+/// and mailbox logins manage none ([`ServiceError::AccountNotFound`]).
+/// The flag says more matched than [`MAX_LISTED`].
+pub async fn list_managed(
+    db: &impl ConnectionTrait,
+    actor: &account::Model,
+    filter: &AccountFilter,
+) -> Result<(Vec<account::Model>, bool)> {
+    let mut query = account::Entity::find();
+    match kind_of(actor)? {
+        AccountKind::Admin => {}
+        AccountKind::Customer => query = query.filter(account::Column::OwnerId.eq(actor.id)),
+        AccountKind::Package | AccountKind::Mailbox => return Err(ServiceError::AccountNotFound),
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // Usernames are stored in lower case.
+        query = query.filter(account::Column::Username.contains(q.to_ascii_lowercase()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(account::Column::Kind.eq(kind.as_str()));
+    }
+    query = match filter.mfa {
+        None => query,
+        Some(MfaState::On) => query.filter(account::Column::TotpSecret.is_not_null()),
+        Some(MfaState::Pending) => query
+            .filter(account::Column::TotpSecret.is_null())
+            .filter(account::Column::TotpPendingSecret.is_not_null()),
+        Some(MfaState::Off) => query.filter(
+            Condition::all()
+                .add(account::Column::TotpSecret.is_null())
+                .add(account::Column::TotpPendingSecret.is_null()),
+        ),
+    };
+    let mut accounts = query
+        .order_by_asc(account::Column::Username)
+        .limit(MAX_LISTED + 1)
+        .all(db)
+        .await?;
+    let truncated = accounts.len() as u64 > MAX_LISTED;
+    accounts.truncate(MAX_LISTED as usize);
+    Ok((accounts, truncated))
+}
+
+/// The usernames of the owners of `accounts`, by id, in one query.
+pub async fn owner_names(db: &impl ConnectionTrait, accounts: &[account::Model]) -> Result<HashMap<i32, String>> {
+    let mut ids: Vec<i32> = accounts.iter().filter_map(|a| a.owner_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(account::Entity::find()
+        .filter(account::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|owner| (owner.id, owner.username))
+        .collect())
+}
+
+pub fn mfa_state(account: &account::Model) -> MfaState {
+    match (&account.totp_secret, &account.totp_pending_secret) {
+        (Some(_), _) => MfaState::On,
+        (None, Some(_)) => MfaState::Pending,
+        (None, None) => MfaState::Off,
+    }
 }
 
 /// The kind column as the domain type; a value outside the four is a bug.

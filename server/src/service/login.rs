@@ -1,9 +1,11 @@
-//! Logging in: the password step, then (when the account has 2FA) the code step.
+//! Logging in: the password step, then (when the account has 2FA) the code
+//! step; or both at once, the code appended to the password (User Panel).
 
-use app::domain::{Password, SecondFactor, Username};
+use app::domain::{Password, SecondFactor, SecurityEventKind as Event, Username, split_appended_code};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 use secrecy::SecretString;
 
+use super::audit::Trail;
 use super::mfa::{self, Verified};
 use super::sessions::{self, Session, SessionToken, Stage};
 use super::totp::TotpPolicy;
@@ -29,17 +31,10 @@ pub async fn password_step(
     username: &Username,
     password: &Password,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<LoggedIn> {
     let account = accounts::find_by_username(db, username).await?;
-    let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let right = hasher
-        .verify(stored, SecretString::from(password.expose().to_owned()))
-        .await?;
-    let Some(account) = account.filter(|_| right) else {
-        tracing::info!(target: "security", username = %username, "login failed: invalid credentials");
-        return Err(ServiceError::InvalidCredentials);
-    };
-    sessions::delete_expired(db, now).await?;
+    let account = check_password(db, hasher, username, account, password.expose(), now, trail).await?;
     let stage = if account.totp_secret.is_some() {
         Stage::PendingMfa
     } else {
@@ -47,7 +42,7 @@ pub async fn password_step(
     };
     let token = sessions::create(db, account.id, stage, now).await?;
     if stage == Stage::Full {
-        touch_last_login(db, account, now).await?;
+        logged_in(db, account, now, trail).await?;
     }
     Ok(LoggedIn { token, stage })
 }
@@ -61,17 +56,17 @@ pub async fn code_step(
     pending: &Session,
     factor: &SecondFactor,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<(SessionToken, Verified)> {
     let account = accounts::get(db, pending.account_id).await?;
-    match mfa::verify(db, policy, &account, factor, now).await {
+    match mfa::verify(db, policy, &account, factor, now, trail).await {
         Ok(verified) => {
             sessions::delete(db, &pending.token).await?;
             let token = sessions::create(db, account.id, Stage::Full, now).await?;
-            touch_last_login(db, account, now).await?;
+            logged_in(db, account, now, trail).await?;
             Ok((token, verified))
         }
         Err(ServiceError::InvalidCode) => {
-            tracing::info!(target: "security", account_id = pending.account_id, "second factor failed");
             if sessions::count_code_failure(db, pending).await? >= CODE_TRIES_PER_LOGIN {
                 sessions::delete(db, &pending.token).await?;
                 return Err(ServiceError::LoginExpired);
@@ -82,7 +77,81 @@ pub async fn code_step(
     }
 }
 
-async fn touch_last_login(db: &impl ConnectionTrait, account: account::Model, now: UnixTime) -> Result<()> {
+/// The User Panel's one-step login: with 2FA on, the code follows the
+/// password in the same field (see [`split_appended_code`]); with 2FA off the
+/// whole input is the password, digits at its end included.
+///
+/// Errors are [`ServiceError::InvalidCredentials`] (wrong password or unknown
+/// user), [`ServiceError::InvalidCode`] (the password was right, the code
+/// missing, wrong or used) and [`ServiceError::TooManyAttempts`]; callers
+/// show the first two alike. The code goes through [`mfa::verify`], so
+/// throttling, replay protection and recovery codes work as in two steps.
+pub async fn combined_step(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    username: &Username,
+    password_and_code: &str,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<(SessionToken, Option<Verified>)> {
+    let account = accounts::find_by_username(db, username).await?;
+    let split = account
+        .as_ref()
+        .filter(|a| a.totp_secret.is_some())
+        .map(|_| split_appended_code(password_and_code));
+    let (password, factor) = match split {
+        // 2FA on and a code at the end: the rest is the password.
+        Some(Some((password, factor))) => (password, Some(factor)),
+        // 2FA off, or no such login: all of it is the password. 2FA on and no
+        // code: still one hash to check, so the answer takes as long as any
+        // other; a right password makes it a missing code.
+        _ => (password_and_code, None),
+    };
+    Password::parse(password).map_err(|_| ServiceError::InvalidCredentials)?;
+    let account = check_password(db, hasher, username, account, password, now, trail).await?;
+    let verified = match (account.totp_secret.is_some(), factor) {
+        (false, _) => None,
+        (true, Some(factor)) => Some(mfa::verify(db, policy, &account, &factor, now, trail).await?),
+        (true, None) => {
+            trail.record(db, Event::CodeFailed, &account, now).await?;
+            return Err(ServiceError::InvalidCode);
+        }
+    };
+    let token = sessions::create(db, account.id, Stage::Full, now).await?;
+    logged_in(db, account, now, trail).await?;
+    Ok((token, verified))
+}
+
+/// The password check both logins share; failures are logged under the name
+/// that was typed.
+async fn check_password(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    username: &Username,
+    account: Option<account::Model>,
+    password: &str,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<account::Model> {
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    let right = hasher.verify(stored, SecretString::from(password.to_owned())).await?;
+    match account {
+        Some(account) if right => {
+            sessions::delete_expired(db, now).await?;
+            Ok(account)
+        }
+        account => {
+            trail
+                .record_name(db, Event::LoginFailed, username.as_str(), account.as_ref(), now)
+                .await?;
+            Err(ServiceError::InvalidCredentials)
+        }
+    }
+}
+
+async fn logged_in(db: &impl ConnectionTrait, account: account::Model, now: UnixTime, trail: &Trail) -> Result<()> {
+    trail.record(db, Event::LoginSucceeded, &account, now).await?;
     let mut active = account.into_active_model();
     active.last_login_at = Set(Some(now));
     active.update(db).await?;

@@ -3,7 +3,7 @@
 //! throttling.
 
 use app::api::{MfaStatus, TotpStatus};
-use app::domain::{OtpCode, RecoveryCode, SecondFactor};
+use app::domain::{OtpCode, RecoveryCode, SecondFactor, SecurityEventKind as Event};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
@@ -11,6 +11,8 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
+use super::accounts::{Authority, Managed};
+use super::audit::Trail;
 use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
@@ -67,16 +69,19 @@ pub async fn recovery_codes_left(db: &impl ConnectionTrait, account_id: i32) -> 
         .await?)
 }
 
-/// Step one of enrolment: a new secret, held as pending. Nothing changes for
-/// the account until [`activate`] sees a code made from it.
+/// Step one of enrolment: a new secret for `account`, held as pending.
+/// Nothing changes for the account until [`activate`] sees a code made from
+/// it. `password` is the one of whoever sets it up: the login itself, or the
+/// customer it belongs to.
 pub async fn setup(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
     policy: &TotpPolicy,
+    confirming: &account::Model,
     account: &account::Model,
     password: SecretString,
 ) -> Result<TotpSetup> {
-    confirm_password(hasher, account, password).await?;
+    confirm_password(hasher, confirming, password).await?;
     if account.totp_secret.is_some() {
         return Err(ServiceError::TotpAlreadyEnabled);
     }
@@ -103,6 +108,7 @@ pub async fn activate(
     account: &account::Model,
     code: &OtpCode,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<Vec<RecoveryCode>> {
     if account.totp_secret.is_some() {
         return Err(ServiceError::TotpAlreadyEnabled);
@@ -113,10 +119,13 @@ pub async fn activate(
         .ok_or(ServiceError::NoPendingSetup)?;
     let secret = TotpSecret::from_base32(pending)
         .ok_or_else(|| ServiceError::internal(format!("account {}: pending secret is not base32", account.id)))?;
-    take_attempt(db, account.id, now).await?;
-    let Some(step) = policy.matching_step(&secret, code, now) else {
-        return Err(ServiceError::InvalidCode);
+    let step = async {
+        take_attempt(db, account.id, now).await?;
+        policy
+            .matching_step(&secret, code, now)
+            .ok_or(ServiceError::InvalidCode)
     };
+    let step = noting_failures(db, trail, account, now, step.await).await?;
 
     let txn = db.begin().await?;
     // Conditional on the pending secret still being the one checked, so two
@@ -136,6 +145,7 @@ pub async fn activate(
         return Err(ServiceError::NoPendingSetup);
     }
     let codes = replace_recovery_codes(&txn, account.id).await?;
+    trail.record(&txn, Event::MfaEnabled, account, now).await?;
     txn.commit().await?;
     Ok(codes)
 }
@@ -154,12 +164,13 @@ async fn check_proof(
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<()> {
     confirm_password(hasher, account, proof.password.clone()).await?;
     if account.totp_secret.is_none() {
         return Err(ServiceError::TotpNotEnabled);
     }
-    verify(db, policy, account, &proof.factor, now).await?;
+    verify(db, policy, account, &proof.factor, now, trail).await?;
     Ok(())
 }
 
@@ -171,10 +182,54 @@ pub async fn disable(
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<()> {
-    check_proof(db, hasher, policy, account, proof, now).await?;
+    check_proof(db, hasher, policy, account, proof, now, trail).await?;
     let txn = db.begin().await?;
     clear_second_factor(&txn, account.id).await?;
+    trail.record(&txn, Event::MfaDisabled, account, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Switches another login's 2FA off: its customer or an administrator, with
+/// their own password. Pending enrolment, secret and recovery codes go.
+pub async fn reset(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    actor: &account::Model,
+    target: &Managed,
+    password: SecretString,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
+    confirm_password(hasher, actor, password).await?;
+    let event = match target.authority {
+        Authority::Admin => Event::MfaResetByAdmin,
+        Authority::Owner => Event::MfaResetByOwner,
+    };
+    reset_unchecked(db, &target.account, event, now, trail).await
+}
+
+/// [`reset`] for an operator at the command line, who has no password to give.
+pub async fn reset_by_operator(db: &DatabaseConnection, account: &account::Model, now: UnixTime) -> Result<()> {
+    reset_unchecked(db, account, Event::MfaResetByAdmin, now, &Trail::command_line()).await
+}
+
+async fn reset_unchecked(
+    db: &DatabaseConnection,
+    account: &account::Model,
+    event: Event,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
+    if account.totp_secret.is_none() && account.totp_pending_secret.is_none() {
+        return Err(ServiceError::TotpNotEnabled);
+    }
+    let txn = db.begin().await?;
+    clear_second_factor(&txn, account.id).await?;
+    reset_failures(&txn, account.id).await?;
+    trail.record(&txn, event, account, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -187,10 +242,14 @@ pub async fn regenerate_recovery_codes(
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<Vec<RecoveryCode>> {
-    check_proof(db, hasher, policy, account, proof, now).await?;
+    check_proof(db, hasher, policy, account, proof, now, trail).await?;
     let txn = db.begin().await?;
     let codes = replace_recovery_codes(&txn, account.id).await?;
+    trail
+        .record(&txn, Event::RecoveryCodesRegenerated, account, now)
+        .await?;
     txn.commit().await?;
     Ok(codes)
 }
@@ -204,7 +263,41 @@ pub async fn regenerate_recovery_codes(
 /// - A recovery code is claimed the same way: `used_at IS NULL` in the UPDATE.
 /// - Every attempt is counted (compare-and-set) before the code is looked at,
 ///   so concurrent guesses cannot outrun the delay; a right code resets it.
+/// - Wrong codes, refused attempts and used recovery codes go to the log.
 pub async fn verify(
+    db: &impl ConnectionTrait,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    factor: &SecondFactor,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<Verified> {
+    let verified = check_factor(db, policy, account, factor, now).await;
+    let verified = noting_failures(db, trail, account, now, verified).await?;
+    if let Verified::RecoveryCode { .. } = verified {
+        trail.record(db, Event::RecoveryCodeUsed, account, now).await?;
+    }
+    Ok(verified)
+}
+
+/// Logs a wrong code or a refused attempt, and passes the result on.
+async fn noting_failures<T>(
+    db: &impl ConnectionTrait,
+    trail: &Trail,
+    account: &account::Model,
+    now: UnixTime,
+    result: Result<T>,
+) -> Result<T> {
+    let event = match &result {
+        Err(ServiceError::InvalidCode) => Event::CodeFailed,
+        Err(ServiceError::TooManyAttempts { .. }) => Event::Throttled,
+        _ => return result,
+    };
+    trail.record(db, event, account, now).await?;
+    result
+}
+
+async fn check_factor(
     db: &impl ConnectionTrait,
     policy: &TotpPolicy,
     account: &account::Model,

@@ -2,6 +2,7 @@
 //! `now`, and know nothing of HTTP.
 
 pub mod accounts;
+pub mod audit;
 pub mod login;
 pub mod mfa;
 pub mod password;
@@ -42,6 +43,8 @@ pub enum ServiceError {
     InvalidOwner(&'static str),
     #[error("no such account")]
     AccountNotFound,
+    #[error("{0}")]
+    Forbidden(&'static str),
     #[error("busy: too many password checks in flight")]
     Busy,
     #[error("database")]

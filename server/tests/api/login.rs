@@ -82,11 +82,11 @@ async fn a_malformed_username_or_an_empty_password_is_invalid_input(db: Db) {
 
 async fn usernames_are_not_case_sensitive(db: Db) {
     let app = spawn_app(db).await;
-    app.create_account("info@example.com").await;
+    app.create_account("web1.c10001").await;
 
-    expect_ok(app.login("  Info@Example.COM ", PASSWORD).await).await;
+    expect_ok(app.login("  Web1.C10001 ", PASSWORD).await).await;
 
-    assert_eq!(app.me_ok().await["username"], "info@example.com");
+    assert_eq!(app.me_ok().await["username"], "web1.c10001");
 }
 
 async fn the_session_cookie_is_http_only_and_same_site_lax(db: Db) {

@@ -1,0 +1,155 @@
+//! The security log: who did what to which login, when, from where.
+//!
+//! Every event is also written to the `security` tracing target, so operators
+//! who ship logs elsewhere see the same stream.
+
+use app::domain::SecurityEventKind;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::Result;
+use crate::clock::UnixTime;
+use crate::entity::{account, security_event};
+
+/// The most events one page of the log holds.
+pub const MAX_PAGE: u64 = 500;
+/// Events shown under My Account.
+pub const OWN_RECENT: u64 = 20;
+
+/// The longest user agent kept; the rest is cut.
+const USER_AGENT_CHARS: usize = 512;
+
+/// Who acts and from where: stamped on every event one request causes.
+#[derive(Debug, Clone, Default)]
+pub struct Trail {
+    /// `None` when the login acts on itself (or nobody is logged in yet).
+    actor: Option<Actor>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Actor {
+    id: Option<i32>,
+    name: String,
+}
+
+impl Trail {
+    pub fn new(ip: Option<String>, user_agent: Option<&str>) -> Self {
+        Self {
+            actor: None,
+            ip,
+            user_agent: user_agent.map(|ua| ua.chars().take(USER_AGENT_CHARS).collect()),
+        }
+    }
+
+    /// Events from here on were caused by `actor` (a customer or an
+    /// administrator acting on another login).
+    pub fn acting(mut self, actor: &account::Model) -> Self {
+        self.actor = Some(Actor {
+            id: Some(actor.id),
+            name: actor.username.clone(),
+        });
+        self
+    }
+
+    /// An operator at the command line.
+    pub fn command_line() -> Self {
+        Self {
+            actor: Some(Actor {
+                id: None,
+                name: "command line".to_owned(),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// Records `kind` for `account`.
+    pub async fn record(
+        &self,
+        db: &impl ConnectionTrait,
+        kind: SecurityEventKind,
+        account: &account::Model,
+        now: UnixTime,
+    ) -> Result<()> {
+        self.insert(db, kind, Some(account.id), &account.username, now).await
+    }
+
+    /// Records `kind` under a name that was typed, which may or may not be a
+    /// login (a failed login).
+    pub async fn record_name(
+        &self,
+        db: &impl ConnectionTrait,
+        kind: SecurityEventKind,
+        username: &str,
+        account: Option<&account::Model>,
+        now: UnixTime,
+    ) -> Result<()> {
+        self.insert(db, kind, account.map(|a| a.id), username, now).await
+    }
+
+    async fn insert(
+        &self,
+        db: &impl ConnectionTrait,
+        kind: SecurityEventKind,
+        account_id: Option<i32>,
+        username: &str,
+        now: UnixTime,
+    ) -> Result<()> {
+        // Acting on oneself is not worth a second name.
+        let actor = self.actor.as_ref().filter(|a| a.id.is_none() || a.id != account_id);
+        tracing::info!(
+            target: "security",
+            event = kind.as_str(),
+            account = username,
+            actor = actor.map(|a| a.name.as_str()),
+            ip = self.ip.as_deref(),
+        );
+        security_event::ActiveModel {
+            at: Set(now),
+            event: Set(kind.as_str().to_owned()),
+            account_id: Set(account_id),
+            account_username: Set(Some(username.chars().take(254).collect())),
+            actor_id: Set(actor.and_then(|a| a.id)),
+            actor: Set(actor.map(|a| a.name.clone())),
+            ip: Set(self.ip.clone()),
+            user_agent: Set(self.user_agent.clone()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Which events to read.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The name the events were recorded under.
+    pub username: Option<String>,
+    pub account_id: Option<i32>,
+    pub kind: Option<SecurityEventKind>,
+    /// Only events older than this id.
+    pub before: Option<i32>,
+}
+
+/// Newest first, at most `limit`.
+pub async fn list(db: &impl ConnectionTrait, filter: Filter, limit: u64) -> Result<Vec<security_event::Model>> {
+    let mut query = security_event::Entity::find();
+    if let Some(username) = filter.username {
+        query = query.filter(security_event::Column::AccountUsername.eq(username));
+    }
+    if let Some(id) = filter.account_id {
+        query = query.filter(security_event::Column::AccountId.eq(id));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(security_event::Column::Event.eq(kind.as_str()));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(security_event::Column::Id.lt(before));
+    }
+    Ok(query
+        .order_by_desc(security_event::Column::Id)
+        .limit(limit.clamp(1, MAX_PAGE))
+        .all(db)
+        .await?)
+}
