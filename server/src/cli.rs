@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// The origin browsers use (e.g. https://panel.example.com) when a proxy changes the Host header.
     #[arg(long, env = "TESSERA_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// A reverse proxy (IP address) whose X-Forwarded-For header is believed
+    /// for the security log; repeat, or comma-separate in the variable.
+    #[arg(long = "trusted-proxy", env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,6 +126,7 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         },
         secure_cookies: args.secure_cookies,
         public_origin: args.public_origin,
+        trusted_proxies: args.trusted_proxies,
         clock: Clock::System,
     };
     if !settings.site_root.join("pkg").is_dir() {

@@ -1,7 +1,7 @@
 //! Settings for `tessera serve`, filled from the command line and `TESSERA_*`
 //! environment variables (see `cli.rs`), or built directly by tests.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::clock::Clock;
@@ -24,6 +24,9 @@ pub struct Settings {
     /// The exact origin browsers use, e.g. `https://panel.example.com`, when a
     /// proxy rewrites the Host header; otherwise Origin must match Host.
     pub public_origin: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: the security log
+    /// then shows the browser's address instead of the proxy's.
+    pub trusted_proxies: Vec<IpAddr>,
     pub clock: Clock,
 }
 
@@ -37,6 +40,7 @@ impl Settings {
             totp: TotpPolicy::default(),
             secure_cookies: false,
             public_origin: None,
+            trusted_proxies: Vec::new(),
             clock: Clock::System,
         }
     }

@@ -47,6 +47,7 @@ impl Application {
             clock: settings.clock,
             secure_cookies: settings.secure_cookies,
             public_origin: settings.public_origin.map(Into::into),
+            trusted_proxies: settings.trusted_proxies.into(),
             leptos: leptos.clone(),
         };
         let pages = generate_route_list(App);

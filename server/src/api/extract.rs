@@ -1,7 +1,7 @@
 //! Extractors. A pending login and a full session are different types, so no
 //! handler can take one for the other; JSON bodies reject with our error shape.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header;
@@ -57,19 +57,53 @@ impl<S: Send + Sync> FromRequestParts<S> for AccountId {
     }
 }
 
-/// Where a request came from, for the security log: the peer's address and
-/// the browser's User-Agent.
-impl<S: Send + Sync> FromRequestParts<S> for Trail {
+/// Where a request came from, for the security log: the client's address
+/// and the browser's User-Agent.
+impl FromRequestParts<AppState> for Trail {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip().to_string());
+            .map(|ConnectInfo(peer)| {
+                let forwarded = parts
+                    .headers
+                    .get_all(X_FORWARDED_FOR)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok());
+                client_ip(peer.ip(), forwarded, &state.trusted_proxies).to_string()
+            });
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
         Ok(Self::new(ip, user_agent))
     }
+}
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address. Only a trusted proxy's `X-Forwarded-For` is read,
+/// from the right: each trusted hop appends the address it saw, so the first
+/// address from the right that is not a trusted proxy is the client (anything
+/// further left was written by the client and proves nothing).
+pub fn client_ip<'a>(peer: IpAddr, forwarded: impl Iterator<Item = &'a str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded.flat_map(|header| header.split(',')).collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            // A hop we cannot read ends what we can believe.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// A fully logged-in user: password and (when enabled) second factor done.
@@ -134,5 +168,47 @@ impl AppState {
 
     pub fn removal_cookie(&self) -> Cookie<'static> {
         Cookie::build((SESSION_COOKIE, "")).path("/").build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn without_a_trusted_proxy_the_peer_is_the_client() {
+        let spoofed = ["203.0.113.7"];
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), spoofed.into_iter(), &[]),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), spoofed.into_iter(), &[ip("10.0.0.1")]),
+            ip("198.51.100.1")
+        );
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_first_untrusted_hop_from_the_right_is_the_client() {
+        let trusted = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // The client claims 1.2.3.4; the proxies saw 203.0.113.7.
+        let headers = ["1.2.3.4, 203.0.113.7", "10.0.0.2"];
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), headers.into_iter(), &trusted),
+            ip("203.0.113.7")
+        );
+        assert_eq!(client_ip(ip("10.0.0.1"), std::iter::empty(), &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), ["garbage"].into_iter(), &trusted),
+            ip("10.0.0.1")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), [" 2001:db8::1 "].into_iter(), &trusted),
+            ip("2001:db8::1")
+        );
     }
 }

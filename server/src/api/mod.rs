@@ -39,6 +39,8 @@ pub struct AppState {
     /// The origin browsers must send state-changing requests from; `None`
     /// means "the same host the request was sent to".
     pub public_origin: Option<Arc<str>>,
+    /// Proxies whose `X-Forwarded-For` names the client (see `extract::client_ip`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
     pub leptos: LeptosOptions,
 }
 
