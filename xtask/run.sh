@@ -35,8 +35,12 @@ demo admin admin 'demo-admin-1'
 cat <<TXT
 
   Tessera runs at http://$listen
+    control panel  http://$listen/            (customer, package, admin)
+    webmail        http://$listen/webmail     (mailbox; code in a pop-up)
+    User Panel     http://$listen/user-panel  (mailbox; code after the password)
+    admin console  http://$listen/admin
   Demo logins (username / password):
-    customer  c10001            / demo-customer-1
+    customer  c10001            / demo-customer-1   (owns the next two)
     package   web1.c10001       / demo-package-1
     mailbox   info@example.com  / demo-mailbox-1
     admin     admin             / demo-admin-1
