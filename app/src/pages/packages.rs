@@ -287,7 +287,7 @@ pub(super) fn SwitchOffDialog(
     view! {
         <Modal id="switch-off-mfa" title="Switch off two-factor authentication">
             <form on:submit=submit novalidate>
-                <p role="alert"><strong>{question}</strong></p>
+                <p class="question"><strong>{question}</strong></p>
                 <p>
                     "The password alone will then open this login, and its recovery codes stop working. \
                      Its user can set up two-factor authentication again later."
