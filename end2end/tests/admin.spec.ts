@@ -113,6 +113,31 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
   });
 });
 
+test('the security log pages back through older events', async ({ page, request }) => {
+  const admin = createUser('admin-paging', 'admin');
+  // 55 failed logins under one made-up name: more than one page (50).
+  const typed = `nobody-${Date.now().toString(36)}`;
+  for (let i = 0; i < 55; i++) {
+    const refused = await request.post('/api/v1/login', { data: { username: typed, password: 'not the password' } });
+    expect(refused.status()).toBe(401);
+  }
+
+  await logIn(page, admin);
+  await page.goto('/admin');
+  await page.getByRole('tab', { name: 'Security log' }).click();
+  const log = page.getByRole('tabpanel', { name: 'Security log' });
+  const events = log.getByRole('region', { name: 'Security events' }).getByRole('listitem');
+  await log.getByLabel('Login (username)').fill(typed);
+  await log.getByRole('button', { name: 'Show' }).click();
+  await expect(events).toHaveCount(50);
+  await expect(events.first()).toContainText('Login failed (wrong password)');
+  await expect(events.first()).toContainText(`Login: ${typed}`);
+  await log.getByRole('button', { name: 'Older events' }).click();
+  await expect(events).toHaveCount(55);
+  await expect(log.getByRole('button', { name: 'Older events' })).toHaveCount(0);
+  await expectNoHorizontalScroll(page);
+});
+
 test('the admin console is for administrators only; without a session it leads to the login page', async ({ page, user }) => {
   await test.step('not logged in', async () => {
     await page.goto('/admin');

@@ -55,6 +55,17 @@ test('a customer switches 2FA on for its mailbox, the mailbox then needs a code,
 
   const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
 
+  await test.step('a set-up cancelled after the QR code is shown as not finished', async () => {
+    await packageRow.getByRole('button', { name: activate }).click();
+    await dialog.getByLabel('Current password').fill(customer.password);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await expect(dialog.getByTestId('totp-secret')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(packageRow).toContainText('Set-up was started but not finished');
+    await expect(packageRow.getByRole('button', { name: activate })).toBeVisible();
+  });
+
   await test.step("activating asks for the customer's own password, then shows the mailbox's QR code", async () => {
     await mailboxRow.getByRole('button', { name: activate }).click();
     await expect(dialog).toContainText(`for ${mailbox.username}`);
