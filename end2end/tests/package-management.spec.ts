@@ -153,4 +153,14 @@ test('Package Management is only for customers; without a session it leads to th
     await page.getByRole('link', { name: 'Back to My Account' }).click();
     await expectAccountPage(page);
   });
+
+  await test.step('an administrator is sent on to the admin console', async () => {
+    await logOut(page);
+    await logIn(page, createUser('pm-admin', 'admin'));
+    await page.goto('/packages');
+    await expect(page.getByRole('alert')).toContainText('Package Management is for customer logins');
+    await expect(page.getByRole('button', { name: activate })).toHaveCount(0);
+    await page.getByRole('link', { name: 'Admin console' }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+  });
 });

@@ -53,7 +53,8 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 /// The two tabs. Both panels stay mounted (one hidden), so a search or a
-/// filter survives switching back and forth.
+/// filter survives switching back and forth. Both tabs stay in the Tab
+/// order: there is no arrow-key roving focus to reach a `tabindex=-1` one.
 #[component]
 fn Console() -> impl IntoView {
     let tab = RwSignal::new(Tab::Accounts);
@@ -61,7 +62,6 @@ fn Console() -> impl IntoView {
         view! {
             <button type="button" role="tab" id=id aria-controls=panel
                 aria-selected=move || if tab.get() == which { "true" } else { "false" }
-                tabindex=move || if tab.get() == which { "0" } else { "-1" }
                 class="tab" on:click=move |_| tab.set(which)>
                 {label}
             </button>
@@ -81,11 +81,13 @@ fn Console() -> impl IntoView {
     }
 }
 
-/// `""` for "any", otherwise the value's wire name; `<select>` values.
+/// A `<select>`'s value as a filter: its option values are the wire names,
+/// and `""` ("any") parses as no filter.
 fn parse_choice<T: std::str::FromStr>(value: &str) -> Option<T> {
     value.parse().ok()
 }
 
+/// [`parse_choice`] for the 2FA state, which has no `FromStr`.
 fn mfa_choice(value: &str) -> Option<MfaState> {
     [MfaState::Off, MfaState::Pending, MfaState::On]
         .into_iter()

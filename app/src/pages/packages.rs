@@ -46,11 +46,25 @@ struct Managed {
     logins: AccountList,
 }
 
-/// Both requests, so one refetch refreshes the whole page.
-async fn load() -> Result<Managed, ClientError> {
+/// Whose page this is.
+#[derive(Debug, Clone)]
+enum Viewer {
+    Customer(Managed),
+    /// Package, mailbox and administrator logins get an explanation instead.
+    Other(AccountKind),
+}
+
+/// Both requests, so one refetch refreshes the whole page. Only a customer's
+/// logins are asked for: an administrator's list would be every login, which
+/// belongs in the admin console (and administrators do not set up 2FA for
+/// others), and package and mailbox logins manage none.
+async fn load() -> Result<Viewer, ClientError> {
     let me = client::me().await?;
+    if me.kind != AccountKind::Customer {
+        return Ok(Viewer::Other(me.kind));
+    }
     let logins = client::accounts(&AccountFilter::default()).await?;
-    Ok(Managed { me, logins })
+    Ok(Viewer::Customer(Managed { me, logins }))
 }
 
 /// Package Management.
@@ -82,22 +96,14 @@ pub fn PackagesPage() -> impl IntoView {
             <p role="status" class="done-note">{move || done.get()}</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || managed.get().map(|result| match result {
-                    Ok(m) => view! { <ManagedLogins managed=m dialog done /> }.into_any(),
+                    Ok(Viewer::Customer(m)) => view! { <ManagedLogins managed=m dialog done /> }.into_any(),
+                    Ok(Viewer::Other(kind)) => view! { <NotACustomer kind /> }.into_any(),
                     Err(e) if e.is_not_logged_in() => {
                         navigate("/", Default::default());
                         view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
                     }
-                    // Package and mailbox logins (and administrators, who have
-                    // the admin console) own no logins: the API answers 404.
-                    Err(e) if e.status == 404 => view! {
-                        <section class="card">
-                            <p role="alert">
-                                "Package Management is for customer logins: only a customer's master login \
-                                 manages package and mailbox logins."
-                            </p>
-                            <p><a href="/account">"Back to My Account"</a></p>
-                        </section>
-                    }.into_any(),
+                    // The login stopped being a customer between the two requests.
+                    Err(e) if e.status == 404 => view! { <NotACustomer kind=AccountKind::Package /> }.into_any(),
                     Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
                 })}
             </Suspense>
@@ -116,6 +122,23 @@ pub fn PackagesPage() -> impl IntoView {
                 }.into_any(),
             }}
         </main>
+    }
+}
+
+/// What a package, mailbox or administrator login sees instead, and the way on.
+#[component]
+fn NotACustomer(kind: AccountKind) -> impl IntoView {
+    view! {
+        <section class="card">
+            <p role="alert">
+                "Package Management is for customer logins: only a customer's master login \
+                 manages package and mailbox logins."
+            </p>
+            {(kind == AccountKind::Admin).then(|| view! {
+                <p>"Administrators switch 2FA off for any login in the "<a href="/admin">"Admin console"</a>"."</p>
+            })}
+            <p><a href="/account">"Back to My Account"</a></p>
+        </section>
     }
 }
 
