@@ -63,6 +63,28 @@ export const test = base.extend<{ user: User }>({
 
 // ---- Pages -------------------------------------------------------------
 
+/** My Account's "Recent security events" section. */
+export function eventsSection(page: Page): Locator {
+  return page.getByRole('region', { name: 'Recent security events' });
+}
+
+/**
+ * Switches 2FA on for `user` through the REST API, with `api` (the test's
+ * `request` fixture: a cookie jar apart from the page's); answers the
+ * authenticator app holding the secret.
+ */
+export async function enableMfaThroughApi(api: Page['request'], user: User): Promise<Authenticator> {
+  const login = await api.post('/api/v1/login', { data: { username: user.username, password: user.password } });
+  expect(await login.json()).toEqual({ status: 'ok' });
+  const setup = await api.post('/api/v1/me/mfa/totp/setup', { data: { password: user.password } });
+  expect(setup.status()).toBe(200);
+  const app = new Authenticator((await setup.json()).secret);
+  const activated = await api.post('/api/v1/me/mfa/totp/activate', { data: { code: await app.freshCode() } });
+  expect(activated.status()).toBe(200);
+  await api.post('/api/v1/logout');
+  return app;
+}
+
 /** The login page, hydrated: its submit button is disabled until then. */
 export async function openLoginPage(page: Page): Promise<void> {
   await page.goto('/');

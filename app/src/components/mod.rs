@@ -4,11 +4,13 @@ mod field;
 mod mfa_dialogs;
 mod modal;
 mod recovery_codes;
+mod security_events;
 
 pub use field::{ErrorNote, Field};
 pub use mfa_dialogs::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog};
 pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;
+pub use security_events::SecurityEvents;
 
 use leptos::prelude::*;
 

@@ -1,13 +1,15 @@
 //! `/account`: My Account, with the two-factor authentication section and
-//! its dialogs (enable, disable, new recovery codes).
+//! its dialogs (enable, disable, new recovery codes), the way on to Package
+//! Management or the admin console, and the login's recent security events.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::MeResponse;
-use crate::client;
-use crate::components::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog};
+use crate::api::{MeResponse, SecurityEventList};
+use crate::client::{self, ClientError};
+use crate::components::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog, SecurityEvents};
+use crate::domain::AccountKind;
 
 /// Which dialog is open over the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,7 @@ enum Dialog {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let me = LocalResource::new(client::me);
+    let events = LocalResource::new(client::my_events);
     let dialog = RwSignal::new(Dialog::None);
     let navigate = use_navigate();
 
@@ -29,6 +32,8 @@ pub fn AccountPage() -> impl IntoView {
         dialog.set(Dialog::None);
         if changed {
             me.refetch();
+            // The change is itself a security event.
+            events.refetch();
         }
     });
     let log_out = {
@@ -51,7 +56,10 @@ pub fn AccountPage() -> impl IntoView {
             <h1>"My Account"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || me.get().map(|result| match result {
-                    Ok(me) => view! { <AccountDetails me dialog /> }.into_any(),
+                    Ok(me) => view! {
+                        <AccountDetails me dialog />
+                        <RecentEvents events />
+                    }.into_any(),
                     Err(e) if e.is_not_logged_in() => {
                         navigate("/", Default::default());
                         view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
@@ -69,7 +77,7 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-/// The account's name, kind and MFA section.
+/// The account's name, kind, the way to the logins it manages, and its MFA section.
 #[component]
 fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
     let totp = me.mfa.totp.clone();
@@ -80,6 +88,7 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                 <dt>"Username"</dt><dd>{me.username.clone()}</dd>
                 <dt>"Login type"</dt><dd>{me.kind.label()}</dd>
             </dl>
+            <ManagedLoginsLink kind=me.kind />
         </section>
         <section class="card" aria-labelledby="mfa-title">
             <h2 id="mfa-title">"Two-factor authentication"</h2>
@@ -113,6 +122,49 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                     </button>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// Customers manage their package and mailbox logins, administrators every
+/// login; package and mailbox logins manage none, so they get no link.
+#[component]
+fn ManagedLoginsLink(kind: AccountKind) -> impl IntoView {
+    let (href, label, why) = match kind {
+        AccountKind::Customer => (
+            "/packages",
+            "Package Management",
+            "Two-factor authentication for your package and mailbox logins.",
+        ),
+        AccountKind::Admin => (
+            "/admin",
+            "Admin console",
+            "Every login's two-factor authentication, and the security log.",
+        ),
+        AccountKind::Package | AccountKind::Mailbox => return ().into_any(),
+    };
+    view! {
+        <p class="manage-link">
+            <a class="button-link" href=href>{label}</a>
+            <span class="muted">{why}</span>
+        </p>
+    }
+    .into_any()
+}
+
+/// "Recent security events": the login's own newest events, so its user
+/// notices a login or a 2FA change they did not make.
+#[component]
+fn RecentEvents(events: LocalResource<Result<SecurityEventList, ClientError>>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="events-title">
+            <h2 id="events-title">"Recent security events"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || events.get().map(|result| match result {
+                    Ok(list) => view! { <SecurityEvents events=list.events /> }.into_any(),
+                    Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
         </section>
     }
 }

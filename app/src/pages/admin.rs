@@ -1,10 +1,329 @@
 //! `/admin`: the admin console: every login with its 2FA state, switching
 //! 2FA off, and the security log.
+//!
+//! Switching 2FA off is the support desk's answer to a lost phone (seed 001:
+//! the administrator can switch 2FA off for any user); the security log
+//! records who did it, and the user sees it under My Account.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
 
-/// Placeholder until the page is built.
+use super::packages::{Login, SwitchOffDialog, TopBar};
+use crate::api::{AccountFilter, AccountSummary, AuditFilter, MfaState, SecurityEvent};
+use crate::client::{self, ClientError};
+use crate::components::{Field, SecurityEvents};
+use crate::domain::{AccountKind, SecurityEventKind, format_utc};
+
+/// Events per page of the security log.
+const PAGE: u32 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Accounts,
+    Log,
+}
+
+/// The admin console.
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    view! { <main class="page"><h1>"AdminPage"</h1></main> }
+    let me = LocalResource::new(client::me);
+    let navigate = use_navigate();
+    view! {
+        <main class="page wide">
+            <TopBar />
+            <h1>"Admin console"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || me.get().map(|result| match result {
+                    Ok(me) if me.kind == AccountKind::Admin => view! { <Console /> }.into_any(),
+                    Ok(_) => view! {
+                        <section class="card">
+                            <p role="alert">"This page is for administrators."</p>
+                            <p><a href="/account">"Back to My Account"</a></p>
+                        </section>
+                    }.into_any(),
+                    Err(e) if e.is_not_logged_in() => {
+                        navigate("/", Default::default());
+                        view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
+                    }
+                    Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+/// The two tabs. Both panels stay mounted (one hidden), so a search or a
+/// filter survives switching back and forth. Both tabs stay in the Tab
+/// order: there is no arrow-key roving focus to reach a `tabindex=-1` one.
+#[component]
+fn Console() -> impl IntoView {
+    let tab = RwSignal::new(Tab::Accounts);
+    let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: &'static str| {
+        view! {
+            <button type="button" role="tab" id=id aria-controls=panel
+                aria-selected=move || if tab.get() == which { "true" } else { "false" }
+                class="tab" on:click=move |_| tab.set(which)>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <div class="tabs" role="tablist" aria-label="Admin console">
+            {tab_button(Tab::Accounts, "tab-accounts", "panel-accounts", "Accounts")}
+            {tab_button(Tab::Log, "tab-log", "panel-log", "Security log")}
+        </div>
+        <div role="tabpanel" id="panel-accounts" aria-labelledby="tab-accounts" hidden=move || tab.get() != Tab::Accounts>
+            <AccountsTab />
+        </div>
+        <div role="tabpanel" id="panel-log" aria-labelledby="tab-log" hidden=move || tab.get() != Tab::Log>
+            <SecurityLogTab active=Signal::derive(move || tab.get() == Tab::Log) />
+        </div>
+    }
+}
+
+/// A `<select>`'s value as a filter: its option values are the wire names,
+/// and `""` ("any") parses as no filter.
+fn parse_choice<T: std::str::FromStr>(value: &str) -> Option<T> {
+    value.parse().ok()
+}
+
+/// [`parse_choice`] for the 2FA state, which has no `FromStr`.
+fn mfa_choice(value: &str) -> Option<MfaState> {
+    [MfaState::Off, MfaState::Pending, MfaState::On]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+}
+
+/// Search, filter, and switch 2FA off.
+#[component]
+fn AccountsTab() -> impl IntoView {
+    let q = RwSignal::new(String::new());
+    let kind = RwSignal::new(String::new());
+    let mfa = RwSignal::new(String::new());
+    // The filter of the last search; the form's fields may differ until submitted.
+    let applied = RwSignal::new(AccountFilter::default());
+    let list = LocalResource::new(move || {
+        let filter = applied.get();
+        async move { client::accounts(&filter).await }
+    });
+    let switching = RwSignal::new(None::<Login>);
+    let done = RwSignal::new(None::<String>);
+
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        done.set(None);
+        let q = q.get_untracked();
+        let filter = AccountFilter {
+            q: Some(q.trim().to_owned()).filter(|q| !q.is_empty()),
+            kind: parse_choice(&kind.get_untracked()),
+            mfa: mfa_choice(&mfa.get_untracked()),
+        };
+        if applied.get_untracked() == filter {
+            // The same filter again still means "look again".
+            list.refetch();
+        } else {
+            applied.set(filter);
+        }
+    };
+    let close = Callback::new(move |switched_off: Option<String>| {
+        switching.set(None);
+        if let Some(username) = switched_off {
+            done.set(Some(format!("Two-factor authentication is now off for {username}.")));
+            list.refetch();
+        }
+    });
+
+    view! {
+        <form class="card filters" role="search" on:submit=search novalidate>
+            <Field id="admin-q" label="Username contains" value=q />
+            <Select id="admin-kind" label="Login type" value=kind
+                options=std::iter::once(("", "Any type"))
+                    .chain(AccountKind::ALL.into_iter().map(|k| (k.as_str(), k.label())))
+                    .collect() />
+            <Select id="admin-mfa" label="2FA" value=mfa
+                options=vec![("", "Any state"), ("off", "Off"), ("pending", "Set-up not finished"), ("on", "On")] />
+            <div class="filter-submit"><button type="submit">"Search"</button></div>
+        </form>
+        <p role="status" class="done-note">{move || done.get()}</p>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || list.get().map(|result| match result {
+                Ok(list) => {
+                    let count = match list.accounts.len() {
+                        1 => "1 login".to_owned(),
+                        n => format!("{n} logins"),
+                    };
+                    let rows = list.accounts.into_iter()
+                        .map(|account| view! { <AccountRow account switching done /> })
+                        .collect_view();
+                    view! {
+                        <p class="muted result-count">{count}</p>
+                        {list.truncated.then(|| view! {
+                            <p class="notice">"More logins match than are shown: narrow the search."</p>
+                        })}
+                        <ul class="logins admin-logins" aria-label="Logins">{rows}</ul>
+                    }.into_any()
+                }
+                Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+            })}
+        </Suspense>
+        {move || switching.get().map(|login| view! {
+            <SwitchOffDialog login close password_label="Your administrator password" />
+        })}
+    }
+}
+
+/// One login: name, type, owner, 2FA state, last login, and the switch.
+#[component]
+fn AccountRow(
+    account: AccountSummary,
+    switching: RwSignal<Option<Login>>,
+    done: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let login = Login::from(&account);
+    let (badge, state) = match account.mfa {
+        MfaState::On => ("badge on", "2FA on"),
+        MfaState::Pending => ("badge pending", "2FA set-up not finished"),
+        MfaState::Off => ("badge off", "2FA off"),
+    };
+    let last_login = account.last_login_at.map_or_else(|| "never".to_owned(), format_utc);
+    let switch = (account.mfa != MfaState::Off).then(|| {
+        view! {
+            <button type="button" class="danger" on:click=move |_| {
+                done.set(None);
+                switching.set(Some(login.clone()));
+            }>"Switch 2FA off"</button>
+        }
+    });
+    view! {
+        <li class="login-row" data-mfa=account.mfa.as_str()>
+            <div class="login-name">
+                <strong>{account.username}</strong>
+                <span class="muted">
+                    {account.kind.label()}
+                    {account.owner.map(|o| format!(" of {o}"))}
+                </span>
+            </div>
+            <div class="login-state">
+                <span class=badge>{state}</span>
+                <span class="muted">"Last login: "{last_login}</span>
+                {switch}
+            </div>
+        </li>
+    }
+}
+
+/// A labelled `<select>` bound to a signal holding the chosen option's value.
+#[component]
+fn Select(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    /// `(value, text)` pairs.
+    options: Vec<(&'static str, &'static str)>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=id prop:value=move || value.get()
+                on:change=move |ev| value.set(event_target_value(&ev))>
+                {options.into_iter().map(|(v, text)| view! {
+                    <option value=v selected=move || value.get() == v>{text}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// The security log: filters, newest first, and older pages appended below.
+/// Opening the tab loads the newest events again, so a change just made in
+/// the Accounts tab is there.
+#[component]
+fn SecurityLogTab(active: Signal<bool>) -> impl IntoView {
+    let account = RwSignal::new(String::new());
+    let event = RwSignal::new(String::new());
+    let applied = RwSignal::new(AuditFilter::default());
+    // One growing list rather than page-by-page views: an administrator
+    // reading back through an incident keeps what was already on screen.
+    let events = RwSignal::new(Vec::<SecurityEvent>::new());
+    let more = RwSignal::new(false);
+    let loading = RwSignal::new(false);
+    // Until the first page arrives, "No events match." would be a lie.
+    let loaded = RwSignal::new(false);
+    let error = RwSignal::new(None::<ClientError>);
+
+    // `before` = None for the first page of a new filter.
+    let fetch = move |before: Option<i32>| {
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        let filter = AuditFilter {
+            before,
+            limit: Some(PAGE),
+            ..applied.get_untracked()
+        };
+        leptos::task::spawn_local(async move {
+            let page = client::audit(&filter).await;
+            loading.set(false);
+            match page {
+                Ok(page) => {
+                    more.set(page.events.len() == PAGE as usize);
+                    loaded.set(true);
+                    error.set(None);
+                    events.update(|all| {
+                        if before.is_none() {
+                            all.clear();
+                        }
+                        all.extend(page.events);
+                    });
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    // Effects run only in the browser, never while the server renders.
+    Effect::new(move |_| {
+        if active.get() {
+            fetch(None);
+        }
+    });
+
+    let show = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        applied.set(AuditFilter {
+            account: Some(account.get_untracked().trim().to_owned()).filter(|a| !a.is_empty()),
+            event: parse_choice::<SecurityEventKind>(&event.get_untracked()),
+            ..AuditFilter::default()
+        });
+        fetch(None);
+    };
+    let older = move |_| fetch(events.with_untracked(|all| all.last().map(|e| e.id)));
+
+    view! {
+        <form class="card filters" role="search" on:submit=show novalidate>
+            <Field id="log-account" label="Login (username)" value=account />
+            <Select id="log-event" label="Event" value=event
+                options=std::iter::once(("", "All events"))
+                    .chain(SecurityEventKind::ALL.into_iter().map(|k| (k.as_str(), k.label())))
+                    .collect() />
+            <div class="filter-submit"><button type="submit" disabled=move || loading.get()>"Show"</button></div>
+        </form>
+        {move || error.get().map(|e| view! { <p class="error-note" role="alert">{e.message}</p> })}
+        <section class="card" aria-label="Security events">
+            {move || loaded.get().then(|| view! {
+                <SecurityEvents events=events.get() show_account=true show_user_agent=true
+                    empty="No events match." />
+            })}
+            <Show when=move || more.get()>
+                <div class="actions">
+                    <button type="button" class="secondary" disabled=move || loading.get() on:click=older>
+                        "Older events"
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || loading.get()>
+                <p class="muted">"Loading…"</p>
+            </Show>
+        </section>
+    }
 }

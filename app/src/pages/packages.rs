@@ -1,10 +1,328 @@
 //! `/packages`: Package Management, where a customer sees its package and
 //! mailbox logins and switches their 2FA on and off.
+//!
+//! The wording follows the control panel the customers know (seed 000): each
+//! login's state is its button, "inactive – click to activate" or
+//! "active – click to deactivate". The customer confirms with its *own*
+//! password: the package or mailbox user is usually not at the keyboard.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 
-/// Placeholder until the page is built.
+use crate::api::{AccountFilter, AccountList, AccountSummary, MeResponse, MfaState};
+use crate::client::{self, ClientError};
+use crate::components::{EnableDialog, ErrorNote, Field, MfaTarget, Modal};
+use crate::domain::{AccountKind, Password};
+
+/// A login the dialogs act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Login {
+    pub id: i32,
+    pub username: String,
+}
+
+impl From<&AccountSummary> for Login {
+    fn from(a: &AccountSummary) -> Self {
+        Self {
+            id: a.id,
+            username: a.username.clone(),
+        }
+    }
+}
+
+/// Which dialog is open over the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dialog {
+    None,
+    Activate(Login),
+    Deactivate(Login),
+}
+
+/// What the page shows: the customer itself and the logins it owns.
+#[derive(Debug, Clone)]
+struct Managed {
+    me: MeResponse,
+    logins: AccountList,
+}
+
+/// Whose page this is.
+#[derive(Debug, Clone)]
+enum Viewer {
+    Customer(Managed),
+    /// Package, mailbox and administrator logins get an explanation instead.
+    Other(AccountKind),
+}
+
+/// Both requests, so one refetch refreshes the whole page. Only a customer's
+/// logins are asked for: an administrator's list would be every login, which
+/// belongs in the admin console (and administrators do not set up 2FA for
+/// others), and package and mailbox logins manage none.
+async fn load() -> Result<Viewer, ClientError> {
+    let me = client::me().await?;
+    if me.kind != AccountKind::Customer {
+        return Ok(Viewer::Other(me.kind));
+    }
+    let logins = client::accounts(&AccountFilter::default()).await?;
+    Ok(Viewer::Customer(Managed { me, logins }))
+}
+
+/// Package Management.
 #[component]
 pub fn PackagesPage() -> impl IntoView {
-    view! { <main class="page"><h1>"PackagesPage"</h1></main> }
+    let managed = LocalResource::new(load);
+    let dialog = RwSignal::new(Dialog::None);
+    let done = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+
+    // Refreshed even when the enrolment was cancelled: once the password was
+    // accepted, the login's set-up is pending and the list should say so.
+    let close_activate = Callback::new(move |_changed: bool| {
+        dialog.set(Dialog::None);
+        managed.refetch();
+    });
+    let close_deactivate = Callback::new(move |switched_off: Option<String>| {
+        dialog.set(Dialog::None);
+        if let Some(username) = switched_off {
+            done.set(Some(format!("Two-factor authentication is now off for {username}.")));
+            managed.refetch();
+        }
+    });
+
+    view! {
+        <main class="page">
+            <TopBar />
+            <h1>"Package Management"</h1>
+            <p role="status" class="done-note">{move || done.get()}</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || managed.get().map(|result| match result {
+                    Ok(Viewer::Customer(m)) => view! { <ManagedLogins managed=m dialog done /> }.into_any(),
+                    Ok(Viewer::Other(kind)) => view! { <NotACustomer kind /> }.into_any(),
+                    Err(e) if e.is_not_logged_in() => {
+                        navigate("/", Default::default());
+                        view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
+                    }
+                    // The login stopped being a customer between the two requests.
+                    Err(e) if e.status == 404 => view! { <NotACustomer kind=AccountKind::Package /> }.into_any(),
+                    Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+            {move || match dialog.get() {
+                Dialog::None => ().into_any(),
+                Dialog::Activate(login) => view! {
+                    <EnableDialog
+                        target=MfaTarget::Login { id: login.id, username: login.username }
+                        title="Activate two-factor authentication"
+                        close=close_activate
+                    />
+                }.into_any(),
+                Dialog::Deactivate(login) => view! {
+                    <SwitchOffDialog login close=close_deactivate
+                        password_label="Your own password (customer login)" />
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// What a package, mailbox or administrator login sees instead, and the way on.
+#[component]
+fn NotACustomer(kind: AccountKind) -> impl IntoView {
+    view! {
+        <section class="card">
+            <p role="alert">
+                "Package Management is for customer logins: only a customer's master login \
+                 manages package and mailbox logins."
+            </p>
+            {(kind == AccountKind::Admin).then(|| view! {
+                <p>"Administrators switch 2FA off for any login in the "<a href="/admin">"Admin console"</a>"."</p>
+            })}
+            <p><a href="/account">"Back to My Account"</a></p>
+        </section>
+    }
+}
+
+/// The brand, the way back to My Account, and logging out.
+#[component]
+pub(super) fn TopBar() -> impl IntoView {
+    let navigate = use_navigate();
+    let log_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = client::logout().await;
+            navigate("/", Default::default());
+        });
+    };
+    view! {
+        <header class="topbar">
+            <span class="brand"><span class="logo" aria-hidden="true">"▦"</span>"Tessera"</span>
+            <nav class="topnav">
+                <a href="/account">"My Account"</a>
+                <button type="button" class="secondary" on:click=log_out>"Log out"</button>
+            </nav>
+        </header>
+    }
+}
+
+/// The master login, then the packages and the mailboxes.
+#[component]
+fn ManagedLogins(managed: Managed, dialog: RwSignal<Dialog>, done: RwSignal<Option<String>>) -> impl IntoView {
+    let Managed { me, logins } = managed;
+    let (packages, mailboxes): (Vec<_>, Vec<_>) = logins
+        .accounts
+        .into_iter()
+        .filter(|a| matches!(a.kind, AccountKind::Package | AccountKind::Mailbox))
+        .partition(|a| a.kind == AccountKind::Package);
+    let master_on = me.mfa.totp.enabled;
+    view! {
+        <section class="card" aria-labelledby="master-title">
+            <h2 id="master-title">"Master login"</h2>
+            <div class="login-row">
+                <div class="login-name">
+                    <strong>{me.username}</strong>
+                    <span class="muted">{me.kind.label()}</span>
+                </div>
+                <div class="login-state">
+                    <span class=if master_on { "badge on" } else { "badge off" }>
+                        {if master_on { "active" } else { "inactive" }}
+                    </span>
+                    " "
+                    <span class="muted">"Your own two-factor authentication is managed under "
+                        <a href="/account">"My Account"</a>"."</span>
+                </div>
+            </div>
+        </section>
+        <LoginGroup id="packages-title" title="Packages" empty="You have no package logins." logins=packages dialog done />
+        <LoginGroup id="mailboxes-title" title="Mailboxes (webmail)" empty="You have no mailbox logins."
+            logins=mailboxes dialog done />
+        {logins.truncated.then(|| view! {
+            <p class="notice">"You have more logins than this page lists; ask support for the full list."</p>
+        })}
+    }
+}
+
+/// One group of logins, each with its 2FA button.
+#[component]
+fn LoginGroup(
+    id: &'static str,
+    title: &'static str,
+    empty: &'static str,
+    logins: Vec<AccountSummary>,
+    dialog: RwSignal<Dialog>,
+    done: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let rows = if logins.is_empty() {
+        view! { <p class="muted">{empty}</p> }.into_any()
+    } else {
+        let items = logins
+            .into_iter()
+            .map(|login| view! { <LoginItem login dialog done /> })
+            .collect_view();
+        view! { <ul class="logins">{items}</ul> }.into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby=id>
+            <h2 id=id>{title}</h2>
+            {rows}
+        </section>
+    }
+}
+
+/// A package or mailbox login and the button that switches its 2FA.
+#[component]
+fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Option<String>>) -> impl IntoView {
+    let target = Login::from(&login);
+    let open = move |d: Dialog| {
+        done.set(None);
+        dialog.set(d);
+    };
+    let (button, note) = match login.mfa {
+        MfaState::On => (
+            view! {
+                <button type="button" class="state-on" on:click=move |_| open(Dialog::Deactivate(target.clone()))>
+                    "active – click to deactivate"
+                </button>
+            }
+            .into_any(),
+            None,
+        ),
+        MfaState::Off | MfaState::Pending => (
+            view! {
+                <button type="button" class="secondary state-off" on:click=move |_| open(Dialog::Activate(target.clone()))>
+                    "inactive – click to activate"
+                </button>
+            }
+            .into_any(),
+            // A QR code was shown but no code confirmed: starting again shows a new one.
+            (login.mfa == MfaState::Pending)
+                .then_some("Set-up was started but not finished (no code was confirmed). Start again for a new QR code."),
+        ),
+    };
+    view! {
+        <li class="login-row" data-mfa=login.mfa.as_str()>
+            <div class="login-name">
+                <strong>{login.username}</strong>
+            </div>
+            <div class="login-state">
+                {button}
+                {note.map(|n| view! { <p class="muted pending-note">{n}</p> })}
+            </div>
+        </li>
+    }
+}
+
+/// "Switch off two-factor authentication for X?": the caller's own password
+/// confirms it (a customer's for its logins, an administrator's for any).
+/// `close` gets the login's username once 2FA is off, `None` on cancel.
+#[component]
+pub(super) fn SwitchOffDialog(
+    login: Login,
+    password_label: &'static str,
+    close: Callback<Option<String>>,
+) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let Login { id, username } = login;
+    let question = format!("Switch off two-factor authentication for {username}?");
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = password.get_untracked();
+        password_error.set(Password::parse(&value).err().map(|e| e.message.to_owned()));
+        if password_error.get_untracked().is_some() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let username = username.clone();
+        spawn_local(async move {
+            match client::account_mfa_disable(id, value).await {
+                Ok(()) => close.run(Some(username)),
+                Err(e) => {
+                    password.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <Modal id="switch-off-mfa" title="Switch off two-factor authentication">
+            <form on:submit=submit novalidate>
+                <p class="question"><strong>{question}</strong></p>
+                <p>
+                    "The password alone will then open this login, and its recovery codes stop working. \
+                     Its user can set up two-factor authentication again later."
+                </p>
+                <Field id="switch-off-password" label=password_label value=password input_type="password"
+                    autocomplete="current-password" error=password_error autofocus=true />
+                <ErrorNote message=error />
+                <div class="actions">
+                    <button type="submit" class="danger" disabled=move || busy.get()>"Yes, switch it off"</button>
+                    <button type="button" class="secondary" on:click=move |_| close.run(None)>"Cancel"</button>
+                </div>
+            </form>
+        </Modal>
+    }
 }

@@ -1,0 +1,165 @@
+import {
+  createUser,
+  enableMfaThroughApi,
+  eventsSection,
+  expect,
+  expectAccountPage,
+  expectNoHorizontalScroll,
+  expectTouchSizedButtons,
+  logIn,
+  logOut,
+  test,
+} from './helpers';
+
+const resetLabel = '2FA switched off by an administrator';
+
+test('an administrator finds a login with 2FA on, switches it off, and the security log and the user both see it', async ({
+  page,
+  request,
+  user: target,
+}) => {
+  const admin = createUser('admin', 'admin');
+  await enableMfaThroughApi(request, target);
+
+  const accounts = page.getByRole('tabpanel', { name: 'Accounts' });
+  const results = accounts.getByRole('list', { name: 'Logins' }).getByRole('listitem');
+  const targetRow = results.filter({ hasText: target.username });
+
+  /** Searches the Accounts tab by username part and 2FA state. */
+  async function search(mfa: 'Any state' | 'Off' | 'On'): Promise<void> {
+    await accounts.getByLabel('Username contains').fill(target.username.slice(0, -2));
+    await accounts.getByLabel('2FA').selectOption({ label: mfa });
+    await accounts.getByRole('button', { name: 'Search' }).click();
+  }
+
+  await test.step('My Account leads to the admin console', async () => {
+    await logIn(page, admin);
+    await page.getByRole('link', { name: 'Admin console' }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByRole('heading', { name: 'Admin console', level: 1 })).toBeVisible();
+    await expect(page.getByRole('tab', { name: 'Accounts' })).toHaveAttribute('aria-selected', 'true');
+  });
+
+  await test.step('searching by name and 2FA "on" finds the login', async () => {
+    await search('On');
+    await expect(results).toHaveCount(1);
+    await expect(targetRow).toContainText('2FA on');
+    await expect(targetRow).toContainText('Customer login');
+    await expect(targetRow).toContainText('Last login: 20'); // logged in through the API
+    await expectNoHorizontalScroll(page);
+    await expectTouchSizedButtons(accounts, 2); // Search, Switch 2FA off
+  });
+
+  const dialog = page.getByRole('dialog', { name: 'Switch off two-factor authentication' });
+
+  await test.step("a wrong administrator password is refused", async () => {
+    await targetRow.getByRole('button', { name: 'Switch 2FA off' }).click();
+    await expect(dialog).toContainText(`Switch off two-factor authentication for ${target.username}?`);
+    await dialog.getByLabel('Your administrator password').fill(`${admin.password}x`);
+    await dialog.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await expect(dialog.getByRole('alert')).toHaveText('That password is not right.');
+    await expectNoHorizontalScroll(page);
+  });
+
+  await test.step('the right one switches 2FA off', async () => {
+    await dialog.getByLabel('Your administrator password').fill(admin.password);
+    await dialog.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(accounts.getByRole('status')).toHaveText(`Two-factor authentication is now off for ${target.username}.`);
+    // No longer among the logins with 2FA on…
+    await expect(results).toHaveCount(0);
+    // …but among those with 2FA off.
+    await search('Off');
+    await expect(targetRow).toContainText('2FA off');
+    await expect(targetRow.getByRole('button', { name: 'Switch 2FA off' })).toHaveCount(0);
+  });
+
+  const log = page.getByRole('tabpanel', { name: 'Security log' });
+  const events = log.getByRole('region', { name: 'Security events' }).getByRole('listitem');
+
+  await test.step('the security log, filtered by the login, shows who switched it off', async () => {
+    await page.getByRole('tab', { name: 'Security log' }).click();
+    await expect(accounts).toBeHidden();
+    await log.getByLabel('Login (username)').fill(target.username);
+    await log.getByRole('button', { name: 'Show' }).click();
+    await expect(events.first()).toContainText(resetLabel);
+    await expect(events.first()).toContainText(`by ${admin.username}`);
+    await expect(events.first()).toContainText(`Login: ${target.username}`);
+    // Older entries of this login: its 2FA being enabled, its login.
+    await expect(events.filter({ hasText: '2FA enabled' })).toHaveCount(1);
+    await expectNoHorizontalScroll(page);
+  });
+
+  await test.step('filtering by event kind as well', async () => {
+    await log.getByLabel('Event', { exact: true }).selectOption({ label: resetLabel });
+    await log.getByRole('button', { name: 'Show' }).click();
+    await expect(events).toHaveCount(1);
+    await expect(events.first()).toContainText(resetLabel);
+    await log.getByLabel('Event', { exact: true }).selectOption({ label: 'Recovery code used' });
+    await log.getByRole('button', { name: 'Show' }).click();
+    await expect(log.getByText('No events match.')).toBeVisible();
+  });
+
+  await test.step("the user sees the same event under My Account's recent security events", async () => {
+    await logOut(page);
+    await logIn(page, target);
+    const recent = eventsSection(page).getByRole('listitem');
+    // Newest first: this login, then the reset.
+    await expect(recent.first()).toContainText('Logged in');
+    const reset = recent.filter({ hasText: resetLabel });
+    await expect(reset).toHaveCount(1);
+    await expect(reset).toContainText(`by ${admin.username}`);
+    await expectNoHorizontalScroll(page);
+  });
+});
+
+test('the security log pages back through older events', async ({ page, request }) => {
+  const admin = createUser('admin-paging', 'admin');
+  // 55 failed logins under one made-up name: more than one page (50).
+  const typed = `nobody-${Date.now().toString(36)}`;
+  for (let i = 0; i < 55; i++) {
+    const refused = await request.post('/api/v1/login', { data: { username: typed, password: 'not the password' } });
+    expect(refused.status()).toBe(401);
+  }
+
+  await logIn(page, admin);
+  await page.goto('/admin');
+  await page.getByRole('tab', { name: 'Security log' }).click();
+  const log = page.getByRole('tabpanel', { name: 'Security log' });
+  const events = log.getByRole('region', { name: 'Security events' }).getByRole('listitem');
+  await log.getByLabel('Login (username)').fill(typed);
+  await log.getByRole('button', { name: 'Show' }).click();
+  await expect(events).toHaveCount(50);
+  await expect(events.first()).toContainText('Login failed (wrong password)');
+  await expect(events.first()).toContainText(`Login: ${typed}`);
+  await log.getByRole('button', { name: 'Older events' }).click();
+  await expect(events).toHaveCount(55);
+  await expect(log.getByRole('button', { name: 'Older events' })).toHaveCount(0);
+  await expectNoHorizontalScroll(page);
+});
+
+test('the admin console is for administrators only; without a session it leads to the login page', async ({ page, user }) => {
+  await test.step('not logged in', async () => {
+    await page.goto('/admin');
+    await expect(page).toHaveURL(/\/$/);
+  });
+
+  await test.step('a customer is told so', async () => {
+    await logIn(page, user);
+    await expect(page.getByRole('link', { name: 'Admin console' })).toHaveCount(0);
+    await page.goto('/admin');
+    await expect(page.getByRole('alert')).toHaveText('This page is for administrators.');
+    await page.getByRole('link', { name: 'Back to My Account' }).click();
+    await expectAccountPage(page);
+  });
+});
+
+test('My Account lists its own security events, newest first, and fits a phone', async ({ page, user }) => {
+  await logIn(page, user);
+  const recent = eventsSection(page).getByRole('listitem');
+  await expect(recent).toHaveCount(1);
+  await expect(recent.first()).toContainText('Logged in');
+  await expect(recent.first()).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+  await expect(recent.first()).toContainText('IP 127.0.0.1');
+  await expectNoHorizontalScroll(page);
+});

@@ -1,0 +1,166 @@
+import {
+  Authenticator,
+  createUser,
+  expect,
+  expectAccountPage,
+  expectNoHorizontalScroll,
+  expectTouchSizedButtons,
+  logIn,
+  logOut,
+  submitPassword,
+  test,
+  type User,
+} from './helpers';
+import type { Page } from '@playwright/test';
+
+/** From My Account to Package Management, by its link. */
+async function openPackageManagement(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'Package Management' }).click();
+  await expect(page).toHaveURL(/\/packages$/);
+  await expect(page.getByRole('heading', { name: 'Package Management', level: 1 })).toBeVisible();
+}
+
+/** A login's row in its group ("Packages" or "Mailboxes (webmail)"). */
+function loginRow(page: Page, group: 'Packages' | 'Mailboxes (webmail)', login: User) {
+  return page
+    .getByRole('region', { name: group, exact: true })
+    .getByRole('listitem')
+    .filter({ hasText: login.username });
+}
+
+const activate = 'inactive – click to activate';
+const deactivate = 'active – click to deactivate';
+
+test('a customer switches 2FA on for its mailbox, the mailbox then needs a code, and the customer switches it off', async ({ page, user: customer }) => {
+  // Two app codes of different 30-second steps: up to half a minute of waiting.
+  test.setTimeout(120_000);
+  const pkg = createUser('pm-package', 'package', customer);
+  const mailbox = createUser('pm-mailbox', 'mailbox', customer);
+  const master = page.getByRole('region', { name: 'Master login' });
+  const mailboxRow = loginRow(page, 'Mailboxes (webmail)', mailbox);
+  const packageRow = loginRow(page, 'Packages', pkg);
+  let app!: Authenticator;
+
+  await test.step('My Account leads to Package Management, which lists both logins as inactive', async () => {
+    await logIn(page, customer);
+    await openPackageManagement(page);
+    await expect(master).toContainText(customer.username);
+    await expect(master.getByText('inactive', { exact: true })).toBeVisible();
+    await expect(master.getByRole('link', { name: 'My Account' })).toBeVisible();
+    await expect(packageRow.getByRole('button', { name: activate })).toBeVisible();
+    await expect(mailboxRow.getByRole('button', { name: activate })).toBeVisible();
+    await expectNoHorizontalScroll(page);
+    await expectTouchSizedButtons(page.locator('main'), 2); // Log out, activate (counted by label)
+  });
+
+  const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
+
+  await test.step('a set-up cancelled after the QR code is shown as not finished', async () => {
+    await packageRow.getByRole('button', { name: activate }).click();
+    await dialog.getByLabel('Current password').fill(customer.password);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await expect(dialog.getByTestId('totp-secret')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(packageRow).toContainText('Set-up was started but not finished');
+    await expect(packageRow.getByRole('button', { name: activate })).toBeVisible();
+  });
+
+  await test.step("activating asks for the customer's own password, then shows the mailbox's QR code", async () => {
+    await mailboxRow.getByRole('button', { name: activate }).click();
+    await expect(dialog).toContainText(`for ${mailbox.username}`);
+    await dialog.getByLabel('Current password').fill(customer.password);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await expect(dialog.getByRole('img', { name: 'QR code for your authenticator app' }).locator('svg')).toBeVisible();
+    const secret = (await dialog.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    app = new Authenticator(secret);
+    await expectNoHorizontalScroll(page);
+  });
+
+  await test.step("the mailbox user's code activates it and shows the mailbox's recovery codes once", async () => {
+    await dialog.getByLabel('6-digit code from the app').fill(await app.freshCode());
+    await dialog.getByRole('button', { name: 'Verify & Enable' }).click();
+    const codes = dialog.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await expect(codes).toHaveCount(10);
+    await dialog.getByLabel('I have saved these codes').check();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect(dialog).toBeHidden();
+  });
+
+  await test.step('only the mailbox is active; the package and the customer itself stay inactive', async () => {
+    await expect(mailboxRow.getByRole('button', { name: deactivate })).toBeVisible();
+    await expect(packageRow.getByRole('button', { name: activate })).toBeVisible();
+    await expect(master.getByText('inactive', { exact: true })).toBeVisible();
+  });
+
+  await test.step('the mailbox now needs a code to log in', async () => {
+    await logOut(page);
+    await submitPassword(page, mailbox);
+    const code = page.getByLabel('Authentication code');
+    await expect(code).toBeVisible();
+    await code.fill(await app.freshCode());
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
+    await expectAccountPage(page);
+    await expect(page.getByRole('link', { name: 'Package Management' })).toHaveCount(0);
+  });
+
+  const switchOff = page.getByRole('dialog', { name: 'Switch off two-factor authentication' });
+
+  await test.step("a wrong customer password is refused and changes nothing", async () => {
+    await logOut(page);
+    await logIn(page, customer);
+    await openPackageManagement(page);
+    await mailboxRow.getByRole('button', { name: deactivate }).click();
+    await expect(switchOff).toContainText(`Switch off two-factor authentication for ${mailbox.username}?`);
+    await expectNoHorizontalScroll(page);
+    await switchOff.getByLabel('Your own password (customer login)').fill(`${customer.password}x`);
+    await switchOff.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await expect(switchOff.getByRole('alert')).toHaveText('That password is not right.');
+    await switchOff.getByRole('button', { name: 'Cancel' }).click();
+    await expect(switchOff).toBeHidden();
+    await page.reload();
+    await expect(mailboxRow.getByRole('button', { name: deactivate })).toBeVisible();
+  });
+
+  await test.step("the customer's password and the confirmation switch it off", async () => {
+    await mailboxRow.getByRole('button', { name: deactivate }).click();
+    await switchOff.getByLabel('Your own password (customer login)').fill(customer.password);
+    await switchOff.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await expect(switchOff).toBeHidden();
+    await expect(page.getByRole('status')).toHaveText(`Two-factor authentication is now off for ${mailbox.username}.`);
+    await expect(mailboxRow.getByRole('button', { name: activate })).toBeVisible();
+  });
+
+  await test.step('the password alone opens the mailbox again', async () => {
+    await logOut(page);
+    await logIn(page, mailbox);
+  });
+});
+
+test('Package Management is only for customers; without a session it leads to the login page', async ({ page, user: customer }) => {
+  const pkg = createUser('pm-only', 'package', customer);
+
+  await test.step('not logged in', async () => {
+    await page.goto('/packages');
+    await expect(page).toHaveURL(/\/$/);
+  });
+
+  await test.step('a package login gets an explanation and the way back', async () => {
+    await logIn(page, pkg);
+    await page.goto('/packages');
+    await expect(page.getByRole('alert')).toContainText('Package Management is for customer logins');
+    await page.getByRole('link', { name: 'Back to My Account' }).click();
+    await expectAccountPage(page);
+  });
+
+  await test.step('an administrator is sent on to the admin console', async () => {
+    await logOut(page);
+    await logIn(page, createUser('pm-admin', 'admin'));
+    await page.goto('/packages');
+    await expect(page.getByRole('alert')).toContainText('Package Management is for customer logins');
+    await expect(page.getByRole('button', { name: activate })).toHaveCount(0);
+    await page.getByRole('link', { name: 'Admin console' }).click();
+    await expect(page).toHaveURL(/\/admin$/);
+  });
+});
