@@ -195,15 +195,67 @@ impl TestApp {
 
     /// A customer login with [`PASSWORD`], created the way the CLI does.
     pub async fn create_account(&self, username: &str) {
+        self.create_login(AccountKind::Customer, username, None).await;
+    }
+
+    /// A login of any kind with [`PASSWORD`], created the way the CLI does;
+    /// packages and mailboxes name their customer. Answers its id.
+    pub async fn create_login(&self, kind: AccountKind, username: &str, owner: Option<&str>) -> i32 {
+        self.create_login_with_password(kind, username, owner, PASSWORD).await
+    }
+
+    /// [`Self::create_login`] with a password of the test's choosing.
+    pub async fn create_login_with_password(
+        &self,
+        kind: AccountKind,
+        username: &str,
+        owner: Option<&str>,
+        password: &str,
+    ) -> i32 {
         let new = NewAccount {
-            kind: AccountKind::Customer,
+            kind,
             username: Username::parse(username).expect("a valid username"),
-            password: NewPassword::parse(PASSWORD).expect("a valid password"),
-            owner: None,
+            password: NewPassword::parse(password).expect("a valid password"),
+            owner: owner.map(|o| Username::parse(o).expect("a valid owner name")),
         };
         accounts::create(&self.db, &self.hasher, new, self.now())
             .await
-            .expect("the account is created");
+            .expect("the login is created")
+            .id
+    }
+
+    /// A new browser logged in as `username` (a login without 2FA) with [`PASSWORD`].
+    pub async fn logged_in_as(&self, username: &str) -> Browser {
+        let browser = self.new_browser();
+        let response = expect_ok(browser.login(username, PASSWORD).await).await;
+        assert_eq!(response, json!({"status": "ok"}), "{username} should need no code");
+        browser
+    }
+
+    /// Sets up and activates TOTP for the login `id` through `owner`'s
+    /// session (its customer), the code coming from the login user's app;
+    /// answers the secret and the recovery codes. The clock then moves on one
+    /// step, so the app's current code has not been used yet.
+    pub async fn enable_totp_for(&self, owner: &Browser, id: i32) -> (String, Vec<String>) {
+        let setup = owner
+            .post_json(
+                &format!("/api/v1/accounts/{id}/mfa/totp/setup"),
+                json!({"password": PASSWORD}),
+            )
+            .await;
+        let secret = expect_ok(setup).await["secret"]
+            .as_str()
+            .expect("setup answers the secret")
+            .to_owned();
+        let activated = owner
+            .post_json(
+                &format!("/api/v1/accounts/{id}/mfa/totp/activate"),
+                json!({"code": self.code_now(&secret)}),
+            )
+            .await;
+        let codes = recovery_codes_in(&expect_ok(activated).await);
+        self.advance(STEP);
+        (secret, codes)
     }
 
     /// The code the user's app shows now.
@@ -222,12 +274,7 @@ impl TestApp {
         let activated = browser
             .post_json("/api/v1/me/mfa/totp/activate", json!({"code": self.code_now(&secret)}))
             .await;
-        let codes = expect_ok(activated).await["recovery_codes"]
-            .as_array()
-            .expect("activation answers the recovery codes")
-            .iter()
-            .map(|c| c.as_str().expect("a recovery code is a string").to_owned())
-            .collect();
+        let codes = recovery_codes_in(&expect_ok(activated).await);
         (secret, codes)
     }
 
@@ -271,6 +318,16 @@ impl TestApp {
             .request(method, format!("{}{path}", self.address))
             .header(COOKIE, format!("{SESSION_COOKIE}={token}"))
     }
+}
+
+/// The `recovery_codes` of an activation or regeneration answer.
+pub fn recovery_codes_in(body: &Value) -> Vec<String> {
+    body["recovery_codes"]
+        .as_array()
+        .expect("the answer holds recovery codes")
+        .iter()
+        .map(|c| c.as_str().expect("a recovery code is a string").to_owned())
+        .collect()
 }
 
 /// The 6-digit code an authenticator app shows at `time` for `secret`.
@@ -363,6 +420,20 @@ impl Browser {
         self.get("/api/v1/me").await
     }
 
+    /// A GET expected to succeed; answers the JSON body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        expect_ok(self.get(path).await).await
+    }
+
+    /// The User Panel's login: the code appended to the password.
+    pub async fn login_combined(&self, username: &str, password_and_code: &str) -> Response {
+        self.post_json(
+            "/api/v1/login/combined",
+            json!({"username": username, "password_and_code": password_and_code}),
+        )
+        .await
+    }
+
     /// `GET /api/v1/me`, expected to succeed.
     pub async fn me_ok(&self) -> Value {
         expect_ok(self.me().await).await
@@ -449,4 +520,52 @@ pub async fn error_body(response: Response) -> (StatusCode, Value) {
 /// The Retry-After header, in seconds.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.parse().ok()
+}
+
+/// Two customers, each with a package and a mailbox login, and an
+/// administrator; every password is [`PASSWORD`]. Ids by role.
+#[derive(Debug, Clone, Copy)]
+pub struct Logins {
+    pub customer: i32,
+    pub package: i32,
+    pub mailbox: i32,
+    pub other_customer: i32,
+    pub other_package: i32,
+    pub other_mailbox: i32,
+    pub admin: i32,
+}
+
+/// Usernames of [`Logins`].
+pub const CUSTOMER: &str = "c10001";
+pub const PACKAGE: &str = "web1.c10001";
+pub const MAILBOX: &str = "info@example.com";
+pub const OTHER_CUSTOMER: &str = "c20002";
+pub const OTHER_PACKAGE: &str = "web1.c20002";
+pub const OTHER_MAILBOX: &str = "info@other.example";
+pub const ADMIN: &str = "admin";
+
+impl TestApp {
+    /// Creates the [`Logins`].
+    pub async fn two_customers(&self) -> Logins {
+        use AccountKind::{Admin, Customer, Mailbox, Package};
+        Logins {
+            customer: self.create_login(Customer, CUSTOMER, None).await,
+            package: self.create_login(Package, PACKAGE, Some(CUSTOMER)).await,
+            mailbox: self.create_login(Mailbox, MAILBOX, Some(CUSTOMER)).await,
+            other_customer: self.create_login(Customer, OTHER_CUSTOMER, None).await,
+            other_package: self.create_login(Package, OTHER_PACKAGE, Some(OTHER_CUSTOMER)).await,
+            other_mailbox: self.create_login(Mailbox, OTHER_MAILBOX, Some(OTHER_CUSTOMER)).await,
+            admin: self.create_login(Admin, ADMIN, None).await,
+        }
+    }
+}
+
+/// The usernames in a `GET /api/v1/accounts` answer, in its order.
+pub fn usernames_in(list: &Value) -> Vec<String> {
+    list["accounts"]
+        .as_array()
+        .expect("the answer lists accounts")
+        .iter()
+        .map(|a| a["username"].as_str().expect("a username").to_owned())
+        .collect()
 }

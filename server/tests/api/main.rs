@@ -7,6 +7,7 @@ mod helpers;
 
 mod bad_input;
 mod health_and_docs;
+mod hierarchy;
 mod login;
 mod mfa_lifecycle;
 mod replay_and_concurrency;
