@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod authorization;
 mod bad_input;
 mod health_and_docs;
 mod hierarchy;
