@@ -2,6 +2,7 @@
 //! PostgreSQL database, with a hand-set clock; and talking to it like a browser.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use app::domain::{AccountKind, NewPassword, Username};
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 use tessera_server::clock::{Clock, UnixTime};
 use tessera_server::service::PasswordHasher;
 use tessera_server::service::accounts::{self, NewAccount};
+use tokio::sync::Barrier;
 use totp_rs::{Algorithm, Builder, Secret};
 
 /// Where every test's clock starts: 2027-01-15, on a 30-second step boundary.
@@ -568,4 +570,27 @@ pub fn usernames_in(list: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["username"].as_str().expect("a username").to_owned())
         .collect()
+}
+
+/// Sends the requests all at once; answers status and body of each, in order.
+pub async fn race_requests(requests: Vec<RequestBuilder>) -> Vec<(StatusCode, serde_json::Value)> {
+    let barrier = Arc::new(Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let response = request.send().await.expect("the request is answered");
+                let status = response.status();
+                let body = response.json::<serde_json::Value>().await.unwrap_or_default();
+                (status, body)
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        answers.push(task.await.expect("the request task finishes"));
+    }
+    answers
 }

@@ -7,6 +7,7 @@ mod helpers;
 
 mod authorization;
 mod bad_input;
+mod combined_login;
 mod health_and_docs;
 mod hierarchy;
 mod login;
