@@ -84,6 +84,8 @@ pub struct TestApp {
     pub port: u16,
     pub clock: Clock,
     pub db: DatabaseConnection,
+    /// The database the app runs on, for the command line to reach it too.
+    pub database_url: String,
     pub browser: Browser,
     hasher: PasswordHasher,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -104,7 +106,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         Db::Postgres => (fresh_postgres_database().await, None),
     };
     let clock = Clock::manual(T0);
-    let mut settings = tessera_server::Settings::new(database_url);
+    let mut settings = tessera_server::Settings::new(database_url.clone());
     settings.listen = "127.0.0.1:0".parse().expect("a socket address");
     settings.clock = clock.clone();
     let app = tessera_server::Application::build(settings)
@@ -120,6 +122,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         port,
         clock,
         db: database,
+        database_url,
         hasher: PasswordHasher::new().expect("a password hasher"),
         _sqlite_dir: sqlite_dir,
     }
@@ -593,4 +596,41 @@ pub async fn race_requests(requests: Vec<RequestBuilder>) -> Vec<(StatusCode, se
         answers.push(task.await.expect("the request task finishes"));
     }
     answers
+}
+
+impl TestApp {
+    /// Runs the real `tessera` binary against this app's database; answers
+    /// its exit status, standard output and standard error.
+    pub async fn tessera(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        command
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .args(args)
+            .env_remove("TESSERA_DATABASE_URL");
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("the command line runs to its end")
+            .expect("the tessera binary starts");
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// Rows in `table` whose `account_id` is `account_id`, read straight from the database.
+    pub async fn rows_of(&self, table: &str, account_id: i32) -> i64 {
+        use sea_orm::Statement;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table} WHERE account_id = {account_id}"),
+            ))
+            .await
+            .expect("the table can be read")
+            .expect("COUNT answers a row");
+        row.try_get("", "n").expect("a count")
+    }
 }

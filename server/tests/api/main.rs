@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod admin_reset;
 mod authorization;
 mod bad_input;
 mod combined_login;
