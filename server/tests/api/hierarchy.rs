@@ -19,6 +19,7 @@ on_both_databases!(
     a_customer_switches_its_mailboxs_two_factor_off_with_its_own_password,
     an_administrator_may_not_set_up_two_factor_for_someone_elses_login,
     activation_attempts_on_a_sub_login_are_throttled_like_ones_own,
+    underscores_and_percent_signs_in_the_search_are_not_wildcards,
 );
 
 /// The password of the mailbox in the tests that must tell it from the customer's.
@@ -355,4 +356,26 @@ async fn activation_attempts_on_a_sub_login_are_throttled_like_ones_own(db: Db) 
         .post_json(&activate_path, json!({"code": app.code_now(&secret)}))
         .await;
     assert_eq!(recovery_codes_in(&expect_ok(activated).await).len(), 10);
+}
+
+async fn underscores_and_percent_signs_in_the_search_are_not_wildcards(db: Db) {
+    let app = spawn_app(db).await;
+    app.two_customers().await;
+    app.create_login(AccountKind::Package, "web_2.c10001", Some(CUSTOMER))
+        .await;
+    let admin = app.logged_in_as(ADMIN).await;
+
+    for (query, expected) in [
+        ("_", &["web_2.c10001"][..]),
+        ("%5F", &["web_2.c10001"]),
+        ("%25", &[]),
+        ("web%25c10001", &[]),
+        ("web_", &["web_2.c10001"]),
+        ("web1_c10001", &[]),
+        ("%5C", &[]),
+        ("c1000_", &[]),
+    ] {
+        let listed = usernames_in(&admin.get_ok(&format!("/api/v1/accounts?q={query}")).await);
+        assert_eq!(listed, expected, "q={query}");
+    }
 }
