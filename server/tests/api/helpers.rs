@@ -190,6 +190,11 @@ impl TestApp {
         Browser::new(&self.address)
     }
 
+    /// Another browser that sends `user_agent` as its User-Agent.
+    pub fn new_browser_with_user_agent(&self, user_agent: &str) -> Browser {
+        Browser::with_user_agent(&self.address, Some(user_agent))
+    }
+
     pub fn now(&self) -> UnixTime {
         self.clock.now()
     }
@@ -366,11 +371,17 @@ pub struct Browser {
 
 impl Browser {
     fn new(address: &str) -> Self {
-        let client = reqwest::Client::builder()
+        Self::with_user_agent(address, None)
+    }
+
+    fn with_user_agent(address: &str, user_agent: Option<&str>) -> Self {
+        let mut client = reqwest::Client::builder()
             .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a reqwest client");
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(user_agent) = user_agent {
+            client = client.user_agent(user_agent);
+        }
+        let client = client.build().expect("a reqwest client");
         Self {
             client,
             address: address.to_owned(),

@@ -15,4 +15,5 @@ mod login;
 mod mfa_lifecycle;
 mod replay_and_concurrency;
 mod security_headers;
+mod security_log;
 mod throttling;
