@@ -14,6 +14,7 @@ on_both_databases!(
     an_administrator_switches_two_factor_off_with_its_own_password,
     a_pending_set_up_is_cleared_too,
     switching_off_what_is_not_on_is_a_conflict,
+    an_administrator_switches_its_own_two_factor_off_only_with_a_code,
     the_command_line_switches_two_factor_off_and_logs_it,
     the_command_line_refuses_an_unknown_login_or_one_without_two_factor,
 );
@@ -188,4 +189,31 @@ async fn the_command_line_refuses_an_unknown_login_or_one_without_two_factor(db:
         assert!(!status.success(), "{username}: {status}: {stdout}");
         assert!(stderr.contains(says), "{username}: {stderr:?} should say {says:?}");
     }
+}
+
+async fn an_administrator_switches_its_own_two_factor_off_only_with_a_code(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    let admin = app.logged_in_as(ADMIN).await;
+    let (secret, _) = app.enable_totp(&admin).await;
+    app.advance(STEP);
+
+    // Its own login is in its list, but the password alone does not switch its 2FA off.
+    let response = admin
+        .post_json(
+            &format!("/api/v1/accounts/{}/mfa/disable", logins.admin),
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_eq!(admin.me_ok().await["mfa"]["totp"]["enabled"], true);
+
+    // My Account's way, with a current code.
+    let response = admin
+        .post_json(
+            "/api/v1/me/mfa/totp/disable",
+            json!({"password": PASSWORD, "code": app.code_now(&secret)}),
+        )
+        .await;
+    assert_status(response, StatusCode::NO_CONTENT).await;
 }
