@@ -4,6 +4,7 @@
 
 use app::domain::AccountKind;
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::helpers::{
@@ -20,6 +21,8 @@ on_both_databases!(
     an_administrator_may_not_set_up_two_factor_for_someone_elses_login,
     activation_attempts_on_a_sub_login_are_throttled_like_ones_own,
     underscores_and_percent_signs_in_the_search_are_not_wildcards,
+    a_long_list_is_cut_at_two_hundred_and_says_so,
+    a_login_whose_two_factor_is_on_cannot_be_set_up_again,
 );
 
 /// The password of the mailbox in the tests that must tell it from the customer's.
@@ -378,4 +381,68 @@ async fn underscores_and_percent_signs_in_the_search_are_not_wildcards(db: Db) {
         let listed = usernames_in(&admin.get_ok(&format!("/api/v1/accounts?q={query}")).await);
         assert_eq!(listed, expected, "q={query}");
     }
+}
+
+async fn a_long_list_is_cut_at_two_hundred_and_says_so(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    // 250 packages written straight into the table: hashing 250 passwords would be slow.
+    let rows: Vec<String> = (0..250)
+        .map(|i| {
+            format!(
+                "('package', 'web{i:03}.c10001', {}, 'not a hash', 0, {})",
+                logins.customer,
+                app.now()
+            )
+        })
+        .collect();
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO accounts (kind, username, owner_id, password_hash, mfa_failures, created_at) VALUES {}",
+            rows.join(", ")
+        ))
+        .await
+        .expect("the packages are written");
+    let customer = app.logged_in_as(CUSTOMER).await;
+
+    let list = customer.get_ok("/api/v1/accounts").await;
+    let names = usernames_in(&list);
+    assert_eq!(names.len(), 200);
+    assert_eq!(list["truncated"], true);
+    assert_eq!(names.first().map(String::as_str), Some(MAILBOX), "by username");
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("web197.c10001"),
+        "the mailbox, web000–web099, web1, web100–web197"
+    );
+
+    let narrowed = customer.get_ok("/api/v1/accounts?q=web2").await;
+    assert_eq!(usernames_in(&narrowed).len(), 50);
+    assert_eq!(narrowed["truncated"], false);
+}
+
+async fn a_login_whose_two_factor_is_on_cannot_be_set_up_again(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    let customer = app.logged_in_as(CUSTOMER).await;
+    let (secret, _) = app.enable_totp_for(&customer, logins.mailbox).await;
+
+    let again = customer
+        .post_json(
+            &format!("/api/v1/accounts/{}/mfa/totp/setup", logins.mailbox),
+            json!({"password": PASSWORD}),
+        )
+        .await;
+    assert_error(again, StatusCode::CONFLICT, "totp_already_enabled").await;
+    let activate = customer
+        .post_json(
+            &format!("/api/v1/accounts/{}/mfa/totp/activate", logins.mailbox),
+            json!({"code": app.code_now(&secret)}),
+        )
+        .await;
+    assert_error(activate, StatusCode::CONFLICT, "totp_already_enabled").await;
+    // The secret in use is the one the mailbox's app has.
+    let browser = app.new_browser();
+    expect_ok(browser.login(MAILBOX, PASSWORD).await).await;
+    expect_ok(browser.login_mfa(&app.code_now(&secret)).await).await;
 }
