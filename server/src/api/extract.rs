@@ -80,8 +80,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Trail {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(peer)| peer.ip().to_string());
-        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-        Ok(Self::new(ip, user_agent))
+        // Lossy rather than `to_str`, which refuses any byte outside visible
+        // ASCII: one such byte must not keep the browser out of the log.
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()));
+        Ok(Self::new(ip, user_agent.as_deref()))
     }
 }
 

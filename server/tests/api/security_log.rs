@@ -19,6 +19,8 @@ on_both_databases!(
     a_query_the_log_does_not_understand_is_a_bad_request,
     my_events_are_my_own_newest_first_and_at_most_twenty,
     a_failed_login_for_an_unknown_name_is_logged_under_that_name_with_no_login,
+    the_combined_login_is_logged_like_the_two_step_one,
+    a_long_user_agent_is_cut_to_512_characters,
 );
 
 /// An event as the test expects to read it: (at, event, account, actor, user agent).
@@ -514,4 +516,70 @@ async fn a_failed_login_for_an_unknown_name_is_logged_under_that_name_with_no_lo
         .map(|e| e["event"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(kinds, ["login_succeeded"]);
+}
+
+async fn the_combined_login_is_logged_like_the_two_step_one(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    let customer = app.logged_in_as(CUSTOMER).await;
+    let (secret, _) = app.enable_totp_for(&customer, logins.mailbox).await;
+    let admin = app.logged_in_as(ADMIN).await;
+    let user_panel = app.new_browser_with_user_agent("UserPanel/1.0");
+
+    let typed = [
+        format!("{PASSWORD}{}", wrong_code(&secret, app.now())),
+        PASSWORD.to_owned(),
+        format!("not the password{}", app.code_now(&secret)),
+        format!("{PASSWORD}{}", app.code_now(&secret)),
+    ];
+    for password_and_code in &typed {
+        user_panel.login_combined(MAILBOX, password_and_code).await;
+    }
+
+    let log = admin.get_ok(&format!("/api/v1/audit?account={MAILBOX}&limit=4")).await;
+    let kinds: Vec<(&str, &str)> = events_of(&log)
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap_or_default(),
+                e["user_agent"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("code_failed", "UserPanel/1.0"),
+            ("code_failed", "UserPanel/1.0"),
+            ("login_failed", "UserPanel/1.0"),
+            ("login_succeeded", "UserPanel/1.0"),
+        ],
+        "{log}"
+    );
+}
+
+async fn a_long_user_agent_is_cut_to_512_characters(db: Db) {
+    let app = spawn_app(db).await;
+    app.two_customers().await;
+    let long = format!("Mozilla/5.0 {}", "x".repeat(1_000));
+    let odd = "Mozilla/5.0 (Ünïcode)";
+    for user_agent in [long.as_str(), odd] {
+        let browser = app.new_browser_with_user_agent(user_agent);
+        assert_error(
+            browser.login(CUSTOMER, "guess").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
+    }
+    let admin = app.logged_in_as(ADMIN).await;
+
+    let log = admin.get_ok("/api/v1/audit?event=login_failed").await;
+
+    let stored: Vec<&str> = events_of(&log)
+        .iter()
+        .map(|e| e["user_agent"].as_str().unwrap_or("no user agent"))
+        .collect();
+    assert_eq!(stored, [odd, &long[..512]]);
 }
