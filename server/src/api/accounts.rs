@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use super::extract::{AccountId, ApiJson, ApiQuery, AuthUser};
 use super::mfa::{secret, shown};
-use super::{ApiResult, AppState};
+use super::{ApiError, ApiResult, AppState};
 use crate::entity::account;
 use crate::service::accounts::{self, Authority, Managed};
 use crate::service::audit::Trail;
@@ -78,8 +78,13 @@ fn not_oneself(user: &AuthUser, target: &Managed) -> Result<(), ServiceError> {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiQuery(filter): ApiQuery<AccountFilter>,
+    filter: Result<ApiQuery<AccountFilter>, ApiError>,
 ) -> ApiResult<Json<AccountList>> {
+    // Package and mailbox logins get the same 404 whatever they ask.
+    if !accounts::manages_others(&user.account)? {
+        return Err(ApiError::not_found());
+    }
+    let ApiQuery(filter) = filter?;
     let (found, truncated) = accounts::list_managed(&state.db, &user.account, &filter).await?;
     let owners = accounts::owner_names(&state.db, &found).await?;
     let accounts = found

@@ -131,6 +131,12 @@ pub async fn managed_by(db: &impl ConnectionTrait, actor: &account::Model, id: i
     Ok(Managed { account, authority })
 }
 
+/// Whether `actor` manages any other login: administrators and customers do,
+/// package and mailbox logins do not.
+pub fn manages_others(actor: &account::Model) -> Result<bool> {
+    Ok(matches!(kind_of(actor)?, AccountKind::Admin | AccountKind::Customer))
+}
+
 /// The logins `actor` manages that match `filter`, by username: every login
 /// for an administrator, its packages and mailboxes for a customer. Package
 /// and mailbox logins manage none ([`ServiceError::AccountNotFound`]).

@@ -15,7 +15,10 @@ use crate::helpers::{
     ADMIN, Browser, CUSTOMER, Db, MAILBOX, OTHER_CUSTOMER, PACKAGE, PASSWORD, TestApp, on_both_databases, spawn_app,
 };
 
-on_both_databases!(every_endpoint_answers_every_kind_of_caller_as_the_table_says);
+on_both_databases!(
+    every_endpoint_answers_every_kind_of_caller_as_the_table_says,
+    a_query_string_tells_a_caller_who_may_not_list_nothing_more,
+);
 
 /// The callers, in the order of [`Row::expected`].
 const CALLERS: [Caller; 6] = [
@@ -237,4 +240,24 @@ fn is_api_error(body: &str) -> bool {
         v["error"]["code"].as_str().is_some_and(|c| !c.is_empty())
             && v["error"]["message"].as_str().is_some_and(|m| !m.is_empty())
     })
+}
+
+async fn a_query_string_tells_a_caller_who_may_not_list_nothing_more(db: Db) {
+    let app = spawn_app(db).await;
+    app.two_customers().await;
+
+    for (username, path) in [
+        (PACKAGE, "/api/v1/accounts"),
+        (MAILBOX, "/api/v1/accounts"),
+        (PACKAGE, "/api/v1/audit"),
+        (CUSTOMER, "/api/v1/audit"),
+    ] {
+        let browser = app.logged_in_as(username).await;
+        let plain = send(&browser, &Method::GET, path, None).await;
+        assert_eq!(plain.0, StatusCode::NOT_FOUND, "{username} {path}: {}", plain.1);
+        for query in ["?limit=abc", "?kind=root", "?page=2", "?q=%00"] {
+            let odd = send(&browser, &Method::GET, &format!("{path}{query}"), None).await;
+            assert_eq!(odd, plain, "{username} {path}{query}");
+        }
+    }
 }
