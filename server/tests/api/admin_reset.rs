@@ -13,6 +13,7 @@ use crate::helpers::{
 on_both_databases!(
     an_administrator_switches_two_factor_off_with_its_own_password,
     a_pending_set_up_is_cleared_too,
+    a_switch_off_also_clears_the_wrong_code_delay,
     switching_off_what_is_not_on_is_a_conflict,
     an_administrator_switches_its_own_two_factor_off_only_with_a_code,
     the_command_line_switches_two_factor_off_and_logs_it,
@@ -216,4 +217,33 @@ async fn an_administrator_switches_its_own_two_factor_off_only_with_a_code(db: D
         )
         .await;
     assert_status(response, StatusCode::NO_CONTENT).await;
+}
+
+async fn a_switch_off_also_clears_the_wrong_code_delay(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    let customer = app.logged_in_as(CUSTOMER).await;
+    let (secret, _) = app.enable_totp_for(&customer, logins.mailbox).await;
+    // The user's phone is lost: wrong guesses until the login must wait.
+    let pending = app.pending_login(MAILBOX).await;
+    for _ in 0..6 {
+        pending.login_mfa(&crate::helpers::wrong_code(&secret, app.now())).await;
+    }
+    let admin = app.logged_in_as(ADMIN).await;
+
+    assert_status(
+        admin
+            .post_json(
+                &format!("/api/v1/accounts/{}/mfa/disable", logins.mailbox),
+                json!({"password": PASSWORD}),
+            )
+            .await,
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+
+    // Set up again, the first code is taken at once.
+    let (secret, _) = app.enable_totp_for(&customer, logins.mailbox).await;
+    let pending = app.pending_login(MAILBOX).await;
+    expect_ok(pending.login_mfa(&app.code_now(&secret)).await).await;
 }

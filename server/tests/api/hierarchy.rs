@@ -23,6 +23,7 @@ on_both_databases!(
     underscores_and_percent_signs_in_the_search_are_not_wildcards,
     a_long_list_is_cut_at_two_hundred_and_says_so,
     a_login_whose_two_factor_is_on_cannot_be_set_up_again,
+    starting_the_set_up_again_replaces_the_qr_code,
 );
 
 /// The password of the mailbox in the tests that must tell it from the customer's.
@@ -445,4 +446,27 @@ async fn a_login_whose_two_factor_is_on_cannot_be_set_up_again(db: Db) {
     let browser = app.new_browser();
     expect_ok(browser.login(MAILBOX, PASSWORD).await).await;
     expect_ok(browser.login_mfa(&app.code_now(&secret)).await).await;
+}
+
+async fn starting_the_set_up_again_replaces_the_qr_code(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    let customer = app.logged_in_as(CUSTOMER).await;
+    let setup_path = format!("/api/v1/accounts/{}/mfa/totp/setup", logins.mailbox);
+    let activate_path = format!("/api/v1/accounts/{}/mfa/totp/activate", logins.mailbox);
+    let mut secrets = Vec::new();
+    for _ in 0..2 {
+        let setup = customer.post_json(&setup_path, json!({"password": PASSWORD})).await;
+        secrets.push(expect_ok(setup).await["secret"].as_str().expect("a secret").to_owned());
+    }
+    assert_ne!(secrets[0], secrets[1]);
+
+    let stale = customer
+        .post_json(&activate_path, json!({"code": app.code_now(&secrets[0])}))
+        .await;
+    assert_error(stale, StatusCode::UNAUTHORIZED, "invalid_code").await;
+    let fresh = customer
+        .post_json(&activate_path, json!({"code": app.code_now(&secrets[1])}))
+        .await;
+    expect_ok(fresh).await;
 }
