@@ -613,16 +613,33 @@ impl TestApp {
     /// Runs the real `tessera` binary against this app's database; answers
     /// its exit status, standard output and standard error.
     pub async fn tessera(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
+        self.tessera_with_input(args, "").await
+    }
+
+    /// [`Self::tessera`], with `input` on its standard input.
+    pub async fn tessera_with_input(&self, args: &[&str], input: &str) -> (std::process::ExitStatus, String, String) {
+        use std::io::Write as _;
+        use std::process::Stdio;
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
         command
             .arg("--database-url")
             .arg(&self.database_url)
             .args(args)
-            .env_remove("TESSERA_DATABASE_URL");
-        let output = tokio::task::spawn_blocking(move || command.output())
-            .await
-            .expect("the command line runs to its end")
-            .expect("the tessera binary starts");
+            .env_remove("TESSERA_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let input = input.to_owned();
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn()?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(input.as_bytes())?;
+            }
+            child.wait_with_output()
+        })
+        .await
+        .expect("the command line runs to its end")
+        .expect("the tessera binary starts");
         (
             output.status,
             String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -9,6 +9,7 @@ mod admin_reset;
 mod authorization;
 mod bad_input;
 mod combined_login;
+mod command_line;
 mod health_and_docs;
 mod hierarchy;
 mod login;
