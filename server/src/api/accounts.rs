@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use super::extract::{AccountId, ApiJson, ApiQuery, AuthUser};
 use super::mfa::{secret, shown};
-use super::{ApiResult, AppState};
+use super::{ApiError, ApiResult, AppState};
 use crate::entity::account;
 use crate::service::accounts::{self, Authority, Managed};
 use crate::service::audit::Trail;
@@ -56,6 +56,17 @@ fn owner_only(target: &Managed) -> Result<(), ServiceError> {
     }
 }
 
+/// An administrator's own login is in its list, but switching its own 2FA
+/// off here would skip the current code that My Account asks for.
+fn not_oneself(user: &AuthUser, target: &Managed) -> Result<(), ServiceError> {
+    match target.account.id == user.account.id {
+        true => Err(ServiceError::Forbidden(
+            "Switch your own 2FA off under My Account: it asks for a current code.",
+        )),
+        false => Ok(()),
+    }
+}
+
 /// The logins the caller manages, by username: every login for an
 /// administrator, its packages and mailboxes for a customer.
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountFilter), responses(
@@ -67,8 +78,13 @@ fn owner_only(target: &Managed) -> Result<(), ServiceError> {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiQuery(filter): ApiQuery<AccountFilter>,
+    filter: Result<ApiQuery<AccountFilter>, ApiError>,
 ) -> ApiResult<Json<AccountList>> {
+    // Package and mailbox logins get the same 404 whatever they ask.
+    if !accounts::manages_others(&user.account)? {
+        return Err(ApiError::not_found());
+    }
+    let ApiQuery(filter) = filter?;
     let (found, truncated) = accounts::list_managed(&state.db, &user.account, &filter).await?;
     let owners = accounts::owner_names(&state.db, &found).await?;
     let accounts = found
@@ -170,6 +186,7 @@ pub async fn activate(
     request_body = PasswordRequest, responses(
     (status = 204, description = "2FA is off for that login"),
     (status = 401, description = "`invalid_password`: the caller's password", body = ErrorBody),
+    (status = 403, description = "`forbidden`: one's own 2FA is switched off under My Account", body = ErrorBody),
     (status = 404, description = "`not_found`", body = ErrorBody),
     (status = 409, description = "`totp_not_enabled`", body = ErrorBody),
 ))]
@@ -181,6 +198,7 @@ pub async fn disable(
     ApiJson(request): ApiJson<PasswordRequest>,
 ) -> ApiResult<StatusCode> {
     let target = accounts::managed_by(&state.db, &user.account, id).await?;
+    not_oneself(&user, &target)?;
     let password = Password::parse(&request.password)?;
     let trail = trail.acting(&user.account);
     let now = state.clock.now();

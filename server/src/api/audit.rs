@@ -49,11 +49,14 @@ fn events(rows: Vec<security_event::Model>) -> Result<Json<SecurityEventList>, A
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiQuery(filter): ApiQuery<AuditFilter>,
+    filter: Result<ApiQuery<AuditFilter>, ApiError>,
 ) -> ApiResult<Json<SecurityEventList>> {
+    // Who may read the log is settled before the query is: a non-admin gets
+    // the same 404 whatever it asks.
     if accounts::kind_of(&user.account)? != AccountKind::Admin {
         return Err(ApiError::not_found());
     }
+    let ApiQuery(filter) = filter?;
     let query = audit::Filter {
         username: filter
             .account

@@ -4,8 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::de::DeserializeOwned;
@@ -37,6 +37,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // PostgreSQL text cannot hold NUL (a filter with one was a 500), and
+        // no username or filter value has one. In a URI it can only be `%00`.
+        if parts
+            .uri
+            .query()
+            .is_some_and(|q| q.to_ascii_lowercase().contains("%00"))
+        {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "The query string does not fit: it contains a NUL character.",
+            ));
+        }
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(Self(value))
     }
@@ -74,8 +87,13 @@ impl FromRequestParts<AppState> for Trail {
                     .filter_map(|v| v.to_str().ok());
                 client_ip(peer.ip(), forwarded, &state.trusted_proxies).to_string()
             });
-        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-        Ok(Self::new(ip, user_agent))
+        // Lossy rather than `to_str`, which refuses any byte outside visible
+        // ASCII: one such byte must not keep the browser out of the log.
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()));
+        Ok(Self::new(ip, user_agent.as_deref()))
     }
 }
 

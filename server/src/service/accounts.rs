@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use app::api::{AccountFilter, MfaState};
 use app::domain::{AccountKind, NewPassword, Username};
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     SqlErr,
@@ -130,6 +131,12 @@ pub async fn managed_by(db: &impl ConnectionTrait, actor: &account::Model, id: i
     Ok(Managed { account, authority })
 }
 
+/// Whether `actor` manages any other login: administrators and customers do,
+/// package and mailbox logins do not.
+pub fn manages_others(actor: &account::Model) -> Result<bool> {
+    Ok(matches!(kind_of(actor)?, AccountKind::Admin | AccountKind::Customer))
+}
+
 /// The logins `actor` manages that match `filter`, by username: every login
 /// for an administrator, its packages and mailboxes for a customer. Package
 /// and mailbox logins manage none ([`ServiceError::AccountNotFound`]).
@@ -146,8 +153,10 @@ pub async fn list_managed(
         AccountKind::Package | AccountKind::Mailbox => return Err(ServiceError::AccountNotFound),
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // Usernames are stored in lower case.
-        query = query.filter(account::Column::Username.contains(q.to_ascii_lowercase()));
+        // Usernames are stored in lower case. `contains` would pass `_` and
+        // `%` on as LIKE wildcards (`q=_` listed every login).
+        let pattern = format!("%{}%", escape_like(&q.to_ascii_lowercase()));
+        query = query.filter(account::Column::Username.like(LikeExpr::new(pattern).escape(LIKE_ESCAPE)));
     }
     if let Some(kind) = filter.kind {
         query = query.filter(account::Column::Kind.eq(kind.as_str()));
@@ -172,6 +181,22 @@ pub async fn list_managed(
     let truncated = accounts.len() as u64 > MAX_LISTED;
     accounts.truncate(MAX_LISTED as usize);
     Ok((accounts, truncated))
+}
+
+/// The escape character of [`escape_like`]'s patterns.
+const LIKE_ESCAPE: char = '\\';
+
+/// `text` as a LIKE pattern that matches exactly it: `%`, `_` and the
+/// escape character itself lose their meaning.
+fn escape_like(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+            pattern.push(LIKE_ESCAPE);
+        }
+        pattern.push(c);
+    }
+    pattern
 }
 
 /// The usernames of the owners of `accounts`, by id, in one query.
@@ -205,4 +230,15 @@ pub fn kind_of(account: &account::Model) -> Result<AccountKind> {
         .kind
         .parse()
         .map_err(|_| ServiceError::internal(format!("account {} has kind {:?}", account.id, account.kind)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_and_the_escape_character_literally() {
+        assert_eq!(escape_like("web1.c10001"), "web1.c10001");
+        assert_eq!(escape_like("a_b%c\\d"), "a\\_b\\%c\\\\d");
+    }
 }

@@ -4,7 +4,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::helpers::{
-    Browser, Db, PASSWORD, assert_error, assert_status, error_body, expect_ok, on_both_databases, spawn_app,
+    ADMIN, Browser, CUSTOMER, Db, PASSWORD, assert_error, assert_status, error_body, expect_ok, on_both_databases,
+    spawn_app,
 };
 
 on_both_databases!(
@@ -16,11 +17,13 @@ on_both_databases!(
     codes_in_other_scripts_or_with_control_characters_are_invalid_input,
     unknown_paths_and_methods_get_json_errors,
     logout_ignores_whatever_body_it_gets,
+    account_ids_that_are_not_ids_are_not_found,
+    odd_query_strings_get_an_answer_never_a_server_error,
 );
 
 /// A POST endpoint and the string fields its body has.
 struct Endpoint {
-    path: &'static str,
+    path: String,
     fields: &'static [&'static str],
     browser: Browser,
 }
@@ -169,45 +172,40 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
     let anonymous = app.new_browser();
     let pending = app.pending_login("c12345").await;
     let logged_in = app.logged_in(&user).await;
+    let logins = app.two_customers().await;
+    let customer = app.logged_in_as(CUSTOMER).await;
+    let endpoint = |path: &str, fields: &'static [&'static str], browser: &Browser| Endpoint {
+        path: path.to_owned(),
+        fields,
+        browser: browser.clone(),
+    };
+    let sub_login = |action: &str| format!("/api/v1/accounts/{}/mfa/{action}", logins.mailbox);
     let endpoints = [
-        Endpoint {
-            path: "/api/v1/login",
-            fields: &["username", "password"],
-            browser: anonymous,
-        },
-        Endpoint {
-            path: "/api/v1/login/mfa",
-            fields: &["code"],
-            browser: pending.clone(),
-        },
-        Endpoint {
-            path: "/api/v1/me/mfa/totp/setup",
-            fields: &["password"],
-            browser: logged_in.clone(),
-        },
-        Endpoint {
-            path: "/api/v1/me/mfa/totp/activate",
-            fields: &["code"],
-            browser: logged_in.clone(),
-        },
-        Endpoint {
-            path: "/api/v1/me/mfa/totp/disable",
-            fields: &["password", "code"],
-            browser: logged_in.clone(),
-        },
-        Endpoint {
-            path: "/api/v1/me/mfa/recovery-codes",
-            fields: &["password", "code"],
-            browser: logged_in.clone(),
-        },
+        endpoint("/api/v1/login", &["username", "password"], &anonymous),
+        endpoint("/api/v1/login/combined", &["username", "password_and_code"], &anonymous),
+        endpoint("/api/v1/login/mfa", &["code"], &pending),
+        endpoint("/api/v1/me/mfa/totp/setup", &["password"], &logged_in),
+        endpoint("/api/v1/me/mfa/totp/activate", &["code"], &logged_in),
+        endpoint("/api/v1/me/mfa/totp/disable", &["password", "code"], &logged_in),
+        endpoint("/api/v1/me/mfa/recovery-codes", &["password", "code"], &logged_in),
+        endpoint(&sub_login("totp/setup"), &["password"], &customer),
+        endpoint(&sub_login("totp/activate"), &["code"], &customer),
+        endpoint(&sub_login("disable"), &["password"], &customer),
     ];
+    // A pending set-up for the mailbox, so its activation looks at the code.
+    expect_ok(
+        customer
+            .post_json(&sub_login("totp/setup"), json!({"password": PASSWORD}))
+            .await,
+    )
+    .await;
 
     let mut failures = Vec::new();
     let mut requests = 0;
     for endpoint in &endpoints {
         for (label, content_type, body) in bad_bodies(endpoint) {
             requests += 1;
-            let response = endpoint.browser.post_raw(endpoint.path, content_type, body).await;
+            let response = endpoint.browser.post_raw(&endpoint.path, content_type, body).await;
             let status = response.status();
             let text = response.text().await.unwrap_or_default();
             let parsed: Option<Value> = serde_json::from_str(&text).ok();
@@ -235,6 +233,8 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
         me["mfa"],
         json!({"totp": {"enabled": true, "period": 30}, "recovery_codes_left": 10})
     );
+    let mailbox = customer.get_ok(&format!("/api/v1/accounts/{}", logins.mailbox)).await;
+    assert_eq!(mailbox["mfa"], "pending");
 }
 
 async fn bodies_that_are_not_json_are_unsupported_media_type(db: Db) {
@@ -396,5 +396,107 @@ async fn logout_ignores_whatever_body_it_gets(db: Db) {
             StatusCode::NO_CONTENT,
         )
         .await;
+    }
+}
+
+async fn account_ids_that_are_not_ids_are_not_found(db: Db) {
+    let app = spawn_app(db).await;
+    let logins = app.two_customers().await;
+    // An administrator sees every login, so a 404 here is about the id alone.
+    let admin = app.logged_in_as(ADMIN).await;
+    let missing = error_body(admin.get("/api/v1/accounts/99999999").await).await;
+    assert_eq!(missing.0, StatusCode::NOT_FOUND);
+
+    let mut failures = Vec::new();
+    for id in [
+        "abc",
+        "99999999999",
+        "-1",
+        "0",
+        "1.5",
+        "1e3",
+        "0x10",
+        "%20",
+        "%00",
+        "1%00",
+        "%F0%9F%92%A5",
+        "2147483648",
+        "-2147483649",
+        &format!("{}abc", logins.admin),
+        &"9".repeat(5_000),
+    ] {
+        for (method, suffix, body) in [
+            (Method::GET, "", None),
+            (Method::POST, "/mfa/totp/setup", Some(json!({"password": PASSWORD}))),
+            (Method::POST, "/mfa/totp/activate", Some(json!({"code": "123456"}))),
+            (Method::POST, "/mfa/disable", Some(json!({"password": PASSWORD}))),
+        ] {
+            let path = format!("/api/v1/accounts/{id}{suffix}");
+            let mut request = admin.request(method.clone(), &path);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.expect("answered");
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            let parsed: Value = serde_json::from_str(&text).unwrap_or_default();
+            if (status, &parsed) != (StatusCode::NOT_FOUND, &missing.1) {
+                let id: String = id.chars().take(20).collect();
+                let text: String = text.chars().take(200).collect();
+                failures.push(format!("{method} /accounts/{id}{suffix}: {status} {text}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "not answered like a missing login:\n{}",
+        failures.join("\n")
+    );
+    // None of that touched the administrator's own login.
+    assert_eq!(admin.me_ok().await["username"], ADMIN);
+}
+
+async fn odd_query_strings_get_an_answer_never_a_server_error(db: Db) {
+    let app = spawn_app(db).await;
+    app.two_customers().await;
+    let admin = app.logged_in_as(ADMIN).await;
+    let long = "a".repeat(4_000);
+
+    let mut failures = Vec::new();
+    for query in [
+        "/api/v1/accounts?q=%00",
+        "/api/v1/accounts?q=c1%00",
+        "/api/v1/accounts?q=%25",
+        "/api/v1/accounts?q=_",
+        "/api/v1/accounts?q=%27%20OR%201%3D1%20--",
+        "/api/v1/accounts?q=%FF%FE",
+        "/api/v1/accounts?q=%F0%9F%92%A5",
+        &format!("/api/v1/accounts?q={long}"),
+        "/api/v1/accounts?q=a&q=b",
+        "/api/v1/accounts?kind=customer&kind=admin",
+        "/api/v1/audit?account=%00",
+        "/api/v1/audit?account=%FF",
+        "/api/v1/audit?account=%27%3B%20DROP%20TABLE%20accounts%3B%20--",
+        &format!("/api/v1/audit?account={long}"),
+        "/api/v1/audit?before=-1",
+        "/api/v1/audit?before=0",
+        "/api/v1/audit?before=2147483647",
+        "/api/v1/audit?limit=",
+        "/api/v1/audit?limit=1&limit=2",
+    ] {
+        let response = admin.get(query).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        let json = serde_json::from_str::<Value>(&text).is_ok();
+        if status.is_server_error() || !json {
+            let query: String = query.chars().take(80).collect();
+            let text: String = text.chars().take(200).collect();
+            failures.push(format!("{query}: {status} {text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // PostgreSQL text cannot hold NUL, and no filter value needs one.
+    for query in ["/api/v1/accounts?q=%00", "/api/v1/audit?account=c1%00"] {
+        assert_error(admin.get(query).await, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
 }

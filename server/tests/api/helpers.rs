@@ -2,6 +2,7 @@
 //! PostgreSQL database, with a hand-set clock; and talking to it like a browser.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use app::domain::{AccountKind, NewPassword, Username};
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
@@ -11,6 +12,7 @@ use serde_json::{Value, json};
 use tessera_server::clock::{Clock, UnixTime};
 use tessera_server::service::PasswordHasher;
 use tessera_server::service::accounts::{self, NewAccount};
+use tokio::sync::Barrier;
 use totp_rs::{Algorithm, Builder, Secret};
 
 /// Where every test's clock starts: 2027-01-15, on a 30-second step boundary.
@@ -82,6 +84,8 @@ pub struct TestApp {
     pub port: u16,
     pub clock: Clock,
     pub db: DatabaseConnection,
+    /// The database the app runs on, for the command line to reach it too.
+    pub database_url: String,
     pub browser: Browser,
     hasher: PasswordHasher,
     _sqlite_dir: Option<tempfile::TempDir>,
@@ -102,7 +106,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         Db::Postgres => (fresh_postgres_database().await, None),
     };
     let clock = Clock::manual(T0);
-    let mut settings = tessera_server::Settings::new(database_url);
+    let mut settings = tessera_server::Settings::new(database_url.clone());
     settings.listen = "127.0.0.1:0".parse().expect("a socket address");
     settings.clock = clock.clone();
     let app = tessera_server::Application::build(settings)
@@ -118,6 +122,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         port,
         clock,
         db: database,
+        database_url,
         hasher: PasswordHasher::new().expect("a password hasher"),
         _sqlite_dir: sqlite_dir,
     }
@@ -185,6 +190,11 @@ impl TestApp {
         Browser::new(&self.address)
     }
 
+    /// Another browser that sends `user_agent` as its User-Agent.
+    pub fn new_browser_with_user_agent(&self, user_agent: &str) -> Browser {
+        Browser::with_user_agent(&self.address, Some(user_agent))
+    }
+
     pub fn now(&self) -> UnixTime {
         self.clock.now()
     }
@@ -195,15 +205,67 @@ impl TestApp {
 
     /// A customer login with [`PASSWORD`], created the way the CLI does.
     pub async fn create_account(&self, username: &str) {
+        self.create_login(AccountKind::Customer, username, None).await;
+    }
+
+    /// A login of any kind with [`PASSWORD`], created the way the CLI does;
+    /// packages and mailboxes name their customer. Answers its id.
+    pub async fn create_login(&self, kind: AccountKind, username: &str, owner: Option<&str>) -> i32 {
+        self.create_login_with_password(kind, username, owner, PASSWORD).await
+    }
+
+    /// [`Self::create_login`] with a password of the test's choosing.
+    pub async fn create_login_with_password(
+        &self,
+        kind: AccountKind,
+        username: &str,
+        owner: Option<&str>,
+        password: &str,
+    ) -> i32 {
         let new = NewAccount {
-            kind: AccountKind::Customer,
+            kind,
             username: Username::parse(username).expect("a valid username"),
-            password: NewPassword::parse(PASSWORD).expect("a valid password"),
-            owner: None,
+            password: NewPassword::parse(password).expect("a valid password"),
+            owner: owner.map(|o| Username::parse(o).expect("a valid owner name")),
         };
         accounts::create(&self.db, &self.hasher, new, self.now())
             .await
-            .expect("the account is created");
+            .expect("the login is created")
+            .id
+    }
+
+    /// A new browser logged in as `username` (a login without 2FA) with [`PASSWORD`].
+    pub async fn logged_in_as(&self, username: &str) -> Browser {
+        let browser = self.new_browser();
+        let response = expect_ok(browser.login(username, PASSWORD).await).await;
+        assert_eq!(response, json!({"status": "ok"}), "{username} should need no code");
+        browser
+    }
+
+    /// Sets up and activates TOTP for the login `id` through `owner`'s
+    /// session (its customer), the code coming from the login user's app;
+    /// answers the secret and the recovery codes. The clock then moves on one
+    /// step, so the app's current code has not been used yet.
+    pub async fn enable_totp_for(&self, owner: &Browser, id: i32) -> (String, Vec<String>) {
+        let setup = owner
+            .post_json(
+                &format!("/api/v1/accounts/{id}/mfa/totp/setup"),
+                json!({"password": PASSWORD}),
+            )
+            .await;
+        let secret = expect_ok(setup).await["secret"]
+            .as_str()
+            .expect("setup answers the secret")
+            .to_owned();
+        let activated = owner
+            .post_json(
+                &format!("/api/v1/accounts/{id}/mfa/totp/activate"),
+                json!({"code": self.code_now(&secret)}),
+            )
+            .await;
+        let codes = recovery_codes_in(&expect_ok(activated).await);
+        self.advance(STEP);
+        (secret, codes)
     }
 
     /// The code the user's app shows now.
@@ -222,12 +284,7 @@ impl TestApp {
         let activated = browser
             .post_json("/api/v1/me/mfa/totp/activate", json!({"code": self.code_now(&secret)}))
             .await;
-        let codes = expect_ok(activated).await["recovery_codes"]
-            .as_array()
-            .expect("activation answers the recovery codes")
-            .iter()
-            .map(|c| c.as_str().expect("a recovery code is a string").to_owned())
-            .collect();
+        let codes = recovery_codes_in(&expect_ok(activated).await);
         (secret, codes)
     }
 
@@ -273,6 +330,16 @@ impl TestApp {
     }
 }
 
+/// The `recovery_codes` of an activation or regeneration answer.
+pub fn recovery_codes_in(body: &Value) -> Vec<String> {
+    body["recovery_codes"]
+        .as_array()
+        .expect("the answer holds recovery codes")
+        .iter()
+        .map(|c| c.as_str().expect("a recovery code is a string").to_owned())
+        .collect()
+}
+
 /// The 6-digit code an authenticator app shows at `time` for `secret`.
 pub fn code_at(secret: &str, time: UnixTime) -> String {
     let secret = Secret::try_from_base32(secret).expect("the secret is base32");
@@ -304,11 +371,17 @@ pub struct Browser {
 
 impl Browser {
     fn new(address: &str) -> Self {
-        let client = reqwest::Client::builder()
+        Self::with_user_agent(address, None)
+    }
+
+    fn with_user_agent(address: &str, user_agent: Option<&str>) -> Self {
+        let mut client = reqwest::Client::builder()
             .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a reqwest client");
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(user_agent) = user_agent {
+            client = client.user_agent(user_agent);
+        }
+        let client = client.build().expect("a reqwest client");
         Self {
             client,
             address: address.to_owned(),
@@ -361,6 +434,20 @@ impl Browser {
 
     pub async fn me(&self) -> Response {
         self.get("/api/v1/me").await
+    }
+
+    /// A GET expected to succeed; answers the JSON body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        expect_ok(self.get(path).await).await
+    }
+
+    /// The User Panel's login: the code appended to the password.
+    pub async fn login_combined(&self, username: &str, password_and_code: &str) -> Response {
+        self.post_json(
+            "/api/v1/login/combined",
+            json!({"username": username, "password_and_code": password_and_code}),
+        )
+        .await
     }
 
     /// `GET /api/v1/me`, expected to succeed.
@@ -449,4 +536,129 @@ pub async fn error_body(response: Response) -> (StatusCode, Value) {
 /// The Retry-After header, in seconds.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.parse().ok()
+}
+
+/// Two customers, each with a package and a mailbox login, and an
+/// administrator; every password is [`PASSWORD`]. Ids by role.
+#[derive(Debug, Clone, Copy)]
+pub struct Logins {
+    pub customer: i32,
+    pub package: i32,
+    pub mailbox: i32,
+    pub other_customer: i32,
+    pub other_package: i32,
+    pub other_mailbox: i32,
+    pub admin: i32,
+}
+
+/// Usernames of [`Logins`].
+pub const CUSTOMER: &str = "c10001";
+pub const PACKAGE: &str = "web1.c10001";
+pub const MAILBOX: &str = "info@example.com";
+pub const OTHER_CUSTOMER: &str = "c20002";
+pub const OTHER_PACKAGE: &str = "web1.c20002";
+pub const OTHER_MAILBOX: &str = "info@other.example";
+pub const ADMIN: &str = "admin";
+
+impl TestApp {
+    /// Creates the [`Logins`].
+    pub async fn two_customers(&self) -> Logins {
+        use AccountKind::{Admin, Customer, Mailbox, Package};
+        Logins {
+            customer: self.create_login(Customer, CUSTOMER, None).await,
+            package: self.create_login(Package, PACKAGE, Some(CUSTOMER)).await,
+            mailbox: self.create_login(Mailbox, MAILBOX, Some(CUSTOMER)).await,
+            other_customer: self.create_login(Customer, OTHER_CUSTOMER, None).await,
+            other_package: self.create_login(Package, OTHER_PACKAGE, Some(OTHER_CUSTOMER)).await,
+            other_mailbox: self.create_login(Mailbox, OTHER_MAILBOX, Some(OTHER_CUSTOMER)).await,
+            admin: self.create_login(Admin, ADMIN, None).await,
+        }
+    }
+}
+
+/// The usernames in a `GET /api/v1/accounts` answer, in its order.
+pub fn usernames_in(list: &Value) -> Vec<String> {
+    list["accounts"]
+        .as_array()
+        .expect("the answer lists accounts")
+        .iter()
+        .map(|a| a["username"].as_str().expect("a username").to_owned())
+        .collect()
+}
+
+/// Sends the requests all at once; answers status and body of each, in order.
+pub async fn race_requests(requests: Vec<RequestBuilder>) -> Vec<(StatusCode, serde_json::Value)> {
+    let barrier = Arc::new(Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let response = request.send().await.expect("the request is answered");
+                let status = response.status();
+                let body = response.json::<serde_json::Value>().await.unwrap_or_default();
+                (status, body)
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        answers.push(task.await.expect("the request task finishes"));
+    }
+    answers
+}
+
+impl TestApp {
+    /// Runs the real `tessera` binary against this app's database; answers
+    /// its exit status, standard output and standard error.
+    pub async fn tessera(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
+        self.tessera_with_input(args, "").await
+    }
+
+    /// [`Self::tessera`], with `input` on its standard input.
+    pub async fn tessera_with_input(&self, args: &[&str], input: &str) -> (std::process::ExitStatus, String, String) {
+        use std::io::Write as _;
+        use std::process::Stdio;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"));
+        command
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .args(args)
+            .env_remove("TESSERA_DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let input = input.to_owned();
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = command.spawn()?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(input.as_bytes())?;
+            }
+            child.wait_with_output()
+        })
+        .await
+        .expect("the command line runs to its end")
+        .expect("the tessera binary starts");
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// Rows in `table` whose `account_id` is `account_id`, read straight from the database.
+    pub async fn rows_of(&self, table: &str, account_id: i32) -> i64 {
+        use sea_orm::Statement;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table} WHERE account_id = {account_id}"),
+            ))
+            .await
+            .expect("the table can be read")
+            .expect("COUNT answers a row");
+        row.try_get("", "n").expect("a count")
+    }
 }

@@ -5,10 +5,16 @@
 
 mod helpers;
 
+mod admin_reset;
+mod authorization;
 mod bad_input;
+mod combined_login;
+mod command_line;
 mod health_and_docs;
+mod hierarchy;
 mod login;
 mod mfa_lifecycle;
 mod replay_and_concurrency;
 mod security_headers;
+mod security_log;
 mod throttling;

@@ -1,14 +1,12 @@
 //! A code works once: no replays, not even by requests racing each other;
 //! and codes of the neighbouring steps, but no further.
 
-use std::sync::Arc;
-
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tokio::sync::Barrier;
 
 use crate::helpers::{
-    Browser, Db, PASSWORD, STEP, TestApp, assert_error, code_at, error_body, expect_ok, on_both_databases, spawn_app,
+    Browser, Db, PASSWORD, STEP, TestApp, assert_error, code_at, error_body, expect_ok, on_both_databases,
+    race_requests, spawn_app,
 };
 
 /// Concurrent requests in the races below.
@@ -145,29 +143,6 @@ async fn race(browsers: &[Browser], codes: Vec<String>) -> Vec<(StatusCode, serd
         })
         .collect();
     race_requests(requests).await
-}
-
-/// Sends the requests all at once; answers status and body of each, in order.
-async fn race_requests(requests: Vec<RequestBuilder>) -> Vec<(StatusCode, serde_json::Value)> {
-    let barrier = Arc::new(Barrier::new(requests.len()));
-    let tasks: Vec<_> = requests
-        .into_iter()
-        .map(|request| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let response = request.send().await.expect("the request is answered");
-                let status = response.status();
-                let body = response.json::<serde_json::Value>().await.unwrap_or_default();
-                (status, body)
-            })
-        })
-        .collect();
-    let mut answers = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        answers.push(task.await.expect("the request task finishes"));
-    }
-    answers
 }
 
 /// Asserts exactly one 200 and only refusals otherwise; answers the winner's index.

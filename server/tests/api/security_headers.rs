@@ -34,6 +34,14 @@ fn post_endpoints(code: &str) -> Vec<(&'static str, serde_json::Value)> {
             "/api/v1/me/mfa/recovery-codes",
             json!({"password": PASSWORD, "code": code}),
         ),
+        (
+            "/api/v1/login/combined",
+            json!({"username": "c12345", "password_and_code": format!("{PASSWORD}{code}")}),
+        ),
+        // (The id does not matter: the origin is checked first.)
+        ("/api/v1/accounts/1/mfa/totp/setup", json!({"password": PASSWORD})),
+        ("/api/v1/accounts/1/mfa/totp/activate", json!({"code": code})),
+        ("/api/v1/accounts/1/mfa/disable", json!({"password": PASSWORD})),
     ]
 }
 
