@@ -34,7 +34,7 @@ pub fn AdminPage() -> impl IntoView {
             <h1>"Admin console"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || me.get().map(|result| match result {
-                    Ok(me) if me.kind == AccountKind::Admin => view! { <Console /> }.into_any(),
+                    Ok(me) if me.kind == AccountKind::Admin => view! { <Console me=me.username /> }.into_any(),
                     Ok(_) => view! {
                         <section class="card">
                             <p role="alert">"This page is for administrators."</p>
@@ -56,7 +56,11 @@ pub fn AdminPage() -> impl IntoView {
 /// filter survives switching back and forth. Both tabs stay in the Tab
 /// order: there is no arrow-key roving focus to reach a `tabindex=-1` one.
 #[component]
-fn Console() -> impl IntoView {
+fn Console(
+    /// The administrator's own username: its own 2FA is switched off under
+    /// My Account, with a current code, not here.
+    me: String,
+) -> impl IntoView {
     let tab = RwSignal::new(Tab::Accounts);
     let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: &'static str| {
         view! {
@@ -73,7 +77,7 @@ fn Console() -> impl IntoView {
             {tab_button(Tab::Log, "tab-log", "panel-log", "Security log")}
         </div>
         <div role="tabpanel" id="panel-accounts" aria-labelledby="tab-accounts" hidden=move || tab.get() != Tab::Accounts>
-            <AccountsTab />
+            <AccountsTab me />
         </div>
         <div role="tabpanel" id="panel-log" aria-labelledby="tab-log" hidden=move || tab.get() != Tab::Log>
             <SecurityLogTab active=Signal::derive(move || tab.get() == Tab::Log) />
@@ -96,7 +100,7 @@ fn mfa_choice(value: &str) -> Option<MfaState> {
 
 /// Search, filter, and switch 2FA off.
 #[component]
-fn AccountsTab() -> impl IntoView {
+fn AccountsTab(me: String) -> impl IntoView {
     let q = RwSignal::new(String::new());
     let kind = RwSignal::new(String::new());
     let mfa = RwSignal::new(String::new());
@@ -153,7 +157,10 @@ fn AccountsTab() -> impl IntoView {
                         n => format!("{n} logins"),
                     };
                     let rows = list.accounts.into_iter()
-                        .map(|account| view! { <AccountRow account switching done /> })
+                        .map(|account| {
+                            let own = account.username == me;
+                            view! { <AccountRow account own switching done /> }
+                        })
                         .collect_view();
                     view! {
                         <p class="muted result-count">{count}</p>
@@ -176,6 +183,8 @@ fn AccountsTab() -> impl IntoView {
 #[component]
 fn AccountRow(
     account: AccountSummary,
+    /// The administrator's own login.
+    own: bool,
     switching: RwSignal<Option<Login>>,
     done: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -186,14 +195,19 @@ fn AccountRow(
         MfaState::Off => ("badge off", "2FA off"),
     };
     let last_login = account.last_login_at.map_or_else(|| "never".to_owned(), format_utc);
-    let switch = (account.mfa != MfaState::Off).then(|| {
-        view! {
-            <button type="button" class="danger" on:click=move |_| {
-                done.set(None);
-                switching.set(Some(login.clone()));
-            }>"Switch 2FA off"</button>
-        }
-    });
+    let switch = match (account.mfa, own) {
+        (MfaState::Off, _) => None,
+        (_, true) => Some(view! { <a href="/account">"Yours: manage it under My Account"</a> }.into_any()),
+        (_, false) => Some(
+            view! {
+                <button type="button" class="danger" on:click=move |_| {
+                    done.set(None);
+                    switching.set(Some(login.clone()));
+                }>"Switch 2FA off"</button>
+            }
+            .into_any(),
+        ),
+    };
     view! {
         <li class="login-row" data-mfa=account.mfa.as_str()>
             <div class="login-name">
