@@ -165,9 +165,18 @@ test('webmail: the e-mail address is checked before sending, a recovery code wor
     await expect(loginRequiredDialog(page)).toBeHidden();
   });
 
+  const popup = loginRequiredDialog(page);
+
+  await test.step('Escape closes the pop-up as Cancel does', async () => {
+    await submitMailboxLogin(page, mailbox);
+    await expect(popup).toBeVisible();
+    await popup.getByLabel('Code', { exact: true }).press('Escape');
+    await expect(popup).toBeHidden();
+    await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
+  });
+
   await test.step('a recovery code instead of the app code', async () => {
     await submitMailboxLogin(page, mailbox);
-    const popup = loginRequiredDialog(page);
     await popup.getByRole('button', { name: 'Use a recovery code instead' }).click();
     await popup.getByLabel('Recovery code', { exact: true }).fill(recoveryCodes[0]);
     await popup.getByRole('button', { name: 'Next' }).click();

@@ -176,11 +176,18 @@ fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> imp
     };
     // Ends the half-done login on the server too. Should that call fail, the
     // pending session is harmless: the next password replaces it.
-    let cancel = move |_| {
+    let cancel = move || {
         spawn_local(async move {
             let _ = client::logout().await;
             on_restart.run(None);
         });
+    };
+    // Escape does what Cancel does, as in any dialog.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            cancel();
+        }
     };
     let toggle = move |_| {
         use_recovery.update(|r| *r = !*r);
@@ -195,7 +202,7 @@ fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> imp
 
     view! {
         <Modal id="webmail-code" title="Login required">
-            <form method="post" on:submit=submit novalidate>
+            <form method="post" on:submit=submit on:keydown=on_key novalidate>
                 {move || if use_recovery.get() {
                     view! {
                         <p>"Enter one of the recovery codes you saved when you turned on MFA. Each works once."</p>
@@ -214,7 +221,7 @@ fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> imp
                     {move || if use_recovery.get() { "Use the code from your app instead" } else { "Use a recovery code instead" }}
                 </button>
                 <div class="actions split">
-                    <button type="button" class="secondary" on:click=cancel>"Cancel"</button>
+                    <button type="button" class="secondary" on:click=move |_| cancel()>"Cancel"</button>
                     <button type="submit" disabled=move || busy.get()>"Next"</button>
                 </div>
             </form>
