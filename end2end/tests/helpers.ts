@@ -241,3 +241,70 @@ export async function expectTouchSizedButtons(scope: Locator, atLeast = 1): Prom
   const small = Object.entries(heights).filter(([, height]) => height < 44);
   expect(small, `buttons under 44 px tall: ${JSON.stringify(heights)}`).toEqual([]);
 }
+
+// ---- Webmail and User Panel --------------------------------------------
+
+// Imports are hoisted; this one sits here to keep the additions in one block.
+import { request } from '@playwright/test';
+
+/** The webmail's login form, hydrated (its button is disabled until then). */
+export async function openWebmail(page: Page): Promise<void> {
+  await page.goto('/webmail');
+  await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
+}
+
+/** Fills the webmail's (or the User Panel's) login form and submits it; does not wait for where it leads. */
+export async function submitMailboxLogin(page: Page, user: User, password = user.password): Promise<void> {
+  const submit = page.getByRole('button', { name: 'Log in', exact: true });
+  await expect(submit).toBeEnabled();
+  await page.getByLabel('E-mail address', { exact: true }).fill(user.username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await submit.click();
+}
+
+/** The webmail's code pop-up. */
+export function loginRequiredDialog(page: Page): Locator {
+  return page.getByRole('dialog', { name: 'Login required' });
+}
+
+/** Opens the webmail's user menu (top right) and answers the menu. */
+export async function openUserMenu(page: Page): Promise<Locator> {
+  const button = page.getByRole('button', { name: 'User menu' });
+  await expect(button).toHaveAttribute('aria-expanded', 'false');
+  await button.click();
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  const menu = page.getByRole('menu', { name: 'User menu' });
+  await expect(menu).toBeVisible();
+  return menu;
+}
+
+export interface MfaOn {
+  app: Authenticator;
+  recoveryCodes: string[];
+}
+
+/**
+ * Turns 2FA on for `user` through the REST API (its own session, not the
+ * page's), sending the page's Origin as a browser would; answers an
+ * authenticator app for the new secret and the recovery codes.
+ */
+export async function enableMfaThroughApi(user: User): Promise<MfaOn> {
+  const baseURL = env('TESSERA_E2E_BASE_URL');
+  const api = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: new URL(baseURL).origin } });
+  try {
+    const call = async (path: string, data: object) => {
+      const response = await api.post(path, { data });
+      const body = await response.text();
+      expect(response.ok(), `${path}: ${response.status()} ${body}`).toBe(true);
+      return body ? JSON.parse(body) : null;
+    };
+    expect(await call('/api/v1/login', { username: user.username, password: user.password })).toEqual({ status: 'ok' });
+    const { secret } = await call('/api/v1/me/mfa/totp/setup', { password: user.password });
+    const app = new Authenticator(secret);
+    const { recovery_codes: recoveryCodes } = await call('/api/v1/me/mfa/totp/activate', { code: await app.freshCode() });
+    await call('/api/v1/logout', {});
+    return { app, recoveryCodes };
+  } finally {
+    await api.dispose();
+  }
+}

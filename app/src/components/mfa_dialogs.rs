@@ -25,6 +25,9 @@ pub enum MfaTarget {
 pub fn EnableDialog(
     target: MfaTarget,
     #[prop(default = "Enable two-factor authentication")] title: &'static str,
+    /// The button that closes the dialog after the recovery codes.
+    #[prop(default = "Done")]
+    done_label: &'static str,
     close: Callback<bool>,
 ) -> impl IntoView {
     let setup = RwSignal::new(None::<TotpSetupResponse>);
@@ -33,7 +36,7 @@ pub fn EnableDialog(
         <Modal id="enable-mfa" title=title>
             {move || match (setup.get(), codes.get()) {
                 (_, Some(codes)) => view! {
-                    <RecoveryCodesReveal codes on_done=Callback::new(move |()| close.run(true)) />
+                    <RecoveryCodesReveal codes done_label on_done=Callback::new(move |()| close.run(true)) />
                 }.into_any(),
                 (Some(s), None) => view! { <ScanAndVerify target=target.clone() setup=s codes close /> }.into_any(),
                 (None, None) => view! { <ConfirmPassword target=target.clone() setup close /> }.into_any(),
@@ -286,16 +289,22 @@ fn ProofStep(
 
 /// Disabling one's own 2FA: password and a current code, then a confirmation.
 #[component]
-pub fn DisableDialog(close: Callback<bool>) -> impl IntoView {
+pub fn DisableDialog(
+    #[prop(default = "Disable two-factor authentication")] title: &'static str,
+    /// The button that finally switches 2FA off (webmail's help pages: "Save").
+    #[prop(default = "Yes, disable")]
+    confirm_label: &'static str,
+    close: Callback<bool>,
+) -> impl IntoView {
     let form = ProofForm::new();
     let disable = Callback::new(move |()| form.send(client::totp_disable, move |()| close.run(true)));
     view! {
-        <Modal id="disable-mfa" title="Disable two-factor authentication">
+        <Modal id="disable-mfa" title=title>
             <ProofStep form danger=true close on_confirm=disable
                 submit_label="Disable two-factor authentication"
                 warning="Really disable two-factor authentication? Your password alone will protect this login, \
                          and your recovery codes will stop working."
-                confirm_label="Yes, disable" back_label="Keep it on" />
+                confirm_label back_label="Keep it on" />
         </Modal>
     }
 }

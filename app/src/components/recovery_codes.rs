@@ -3,7 +3,13 @@ use leptos::prelude::*;
 /// Recovery codes, shown this once: copy, download, and a confirmation that
 /// they are saved before the dialog can close.
 #[component]
-pub fn RecoveryCodesReveal(codes: Vec<String>, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+pub fn RecoveryCodesReveal(
+    codes: Vec<String>,
+    #[prop(into)] on_done: Callback<()>,
+    /// The finishing button; webmail's help pages call it "Save".
+    #[prop(default = "Done")]
+    done_label: &'static str,
+) -> impl IntoView {
     let saved = RwSignal::new(false);
     let (note, set_note) = signal(None::<&'static str>);
     let text = codes.join("\n");
@@ -45,7 +51,7 @@ pub fn RecoveryCodesReveal(codes: Vec<String>, #[prop(into)] on_done: Callback<(
         </label>
         <div class="actions">
             <button type="button" disabled=move || !saved.get() on:click=move |_| on_done.run(())>
-                "Done"
+                {done_label}
             </button>
         </div>
     }

@@ -1,16 +1,252 @@
 //! `/user-panel`: the mail provider's User Panel. One form; with 2FA the
-//! current code is appended to the password.
+//! current code is appended to the password (help page 002:
+//! `T9D3K!px` + `189 145` → `T9D3K!px189145`).
+
+// Components here end in `.into_any()`: erasing their view types keeps the
+// server crate, which renders them, under the compiler's type-depth limit.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 
-/// Placeholder until the page is built.
+use super::webmail::{email_check, redirect_when_logged_out, signed_in};
+use crate::api::{CombinedLoginRequest, LoginResponse, MeResponse};
+use crate::client;
+use crate::components::{DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, RegenerateDialog, use_hydrated};
+use crate::domain::{Password, Username};
+
+const LOGIN: &str = "/user-panel";
+const HOME: &str = "/user-panel/home";
+
+/// The User Panel's login: e-mail address, and the password with the code
+/// typed straight after it when 2FA is on.
 #[component]
 pub fn UserPanelLoginPage() -> impl IntoView {
-    view! { <main class="page"><h1>"UserPanelLoginPage"</h1></main> }
+    let hydrated = use_hydrated();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let email_error = email_check(email);
+    let password_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        email_error.show();
+        let address = Username::parse_email(&email.get_untracked());
+        let typed = Password::parse(&password.get_untracked());
+        password_error.set(typed.as_ref().err().map(|e| e.message.to_owned()));
+        let (Ok(address), Ok(typed)) = (address, typed) else {
+            return;
+        };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        // Which part is the code only the server can tell: it knows whether
+        // this mailbox has 2FA on.
+        let request = CombinedLoginRequest {
+            username: address.as_str().to_owned(),
+            password_and_code: typed.expose().to_owned(),
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match client::login_combined(&request).await {
+                Ok(LoginResponse::Ok) => navigate(HOME, Default::default()),
+                Ok(LoginResponse::MfaRequired { .. }) => error.set(Some(
+                    "Add the 6-digit code from your authenticator app to the end of your password.".to_owned(),
+                )),
+                Err(e) => {
+                    // A code is used up once tried; the next attempt needs a new one.
+                    password.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <div class="user-panel">
+            <header class="up-bar"><span class="up-brand">"User Panel"</span></header>
+            <main class="page narrow up-login">
+                <form class="card" method="post" on:submit=submit novalidate>
+                    <h1>"User Control Panel"</h1>
+                    <Field id="email" label="E-mail address" value=email input_type="email" inputmode="email"
+                        autocomplete="username" error=email_error.message />
+                    <Field id="password" label="Password" value=password input_type="password"
+                        hint="With 2FA on: your password, then the 6-digit code from your app"
+                        autocomplete="current-password" error=password_error />
+                    <ErrorNote message=error />
+                    <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
+                </form>
+                <section class="card up-help" aria-labelledby="up-help-title">
+                    <h2 id="up-help-title">"Two-factor authentication (2FA)"</h2>
+                    <p>
+                        "If you have 2FA enabled for your mailbox, add the 6-digit code provided by the app on "
+                        "your phone at the end of your password."
+                    </p>
+                    <p data-testid="appended-code-example">
+                        "For example, if your password is " <code>"T9D3K!px"</code> " and the 6-digit code is "
+                        <code>"189 145"</code> ", you must enter " <code>"T9D3K!px189145"</code> "."
+                    </p>
+                    <p class="muted">
+                        "Lost your phone? Type one of your recovery codes after the password instead, with its "
+                        "dashes. The webmail asks for the code separately, in a pop-up."
+                    </p>
+                </section>
+            </main>
+        </div>
+    }
+    .into_any()
 }
 
-/// Placeholder until the page is built.
+/// Which part of the User Panel is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Home,
+    TwoFactor,
+}
+
+/// Which dialog is open over the User Panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialog {
+    None,
+    Enable,
+    Disable,
+    Regenerate,
+}
+
+/// The User Panel after login: HOME and 2-FACTOR AUTH.
 #[component]
 pub fn UserPanelHomePage() -> impl IntoView {
-    view! { <main class="page"><h1>"UserPanelHomePage"</h1></main> }
+    let me = LocalResource::new(client::me);
+    redirect_when_logged_out(me, LOGIN);
+    let section = RwSignal::new(Section::Home);
+    let dialog = RwSignal::new(Dialog::None);
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let close = Callback::new(move |changed: bool| {
+        dialog.set(Dialog::None);
+        if changed {
+            me.refetch();
+        }
+    });
+    let log_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match client::logout().await {
+                Ok(()) => navigate(LOGIN, Default::default()),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let current = move |which: Section| move || (section.get() == which).then_some("page");
+
+    view! {
+        <div class="user-panel">
+            <header class="up-bar">
+                <span class="up-brand">"User Panel"</span>
+                <button type="button" class="secondary" on:click=log_out>"Log out"</button>
+            </header>
+            <nav class="up-menu" aria-label="User Panel">
+                <button type="button" aria-current=current(Section::Home) on:click=move |_| section.set(Section::Home)>
+                    "HOME"
+                </button>
+                <button type="button" aria-current=current(Section::TwoFactor)
+                    on:click=move |_| section.set(Section::TwoFactor)>
+                    "2-FACTOR AUTH"
+                </button>
+            </nav>
+            <main class="page">
+                <ErrorNote message=error />
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || me.get().map(|result| signed_in(result, |me| match section.get() {
+                        Section::Home => view! { <Home me section /> }.into_any(),
+                        Section::TwoFactor => view! { <TwoFactor me dialog /> }.into_any(),
+                    }))}
+                </Suspense>
+            </main>
+            {move || match dialog.get() {
+                Dialog::None => ().into_any(),
+                Dialog::Enable => view! {
+                    <EnableDialog target=MfaTarget::Me title="Enable 2FA" done_label="Save" close />
+                }.into_any(),
+                Dialog::Disable => view! { <DisableDialog title="Disable 2FA" confirm_label="Save" close /> }.into_any(),
+                Dialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// HOME: the mailbox and where its 2FA stands.
+#[component]
+fn Home(me: MeResponse, section: RwSignal<Section>) -> impl IntoView {
+    let status = if me.mfa.totp.enabled { "Enabled" } else { "Disabled" };
+    view! {
+        <h1>"Home"</h1>
+        <section class="card" aria-labelledby="up-mailbox-title">
+            <h2 id="up-mailbox-title">"Your mailbox"</h2>
+            <dl class="facts">
+                <dt>"Mailbox"</dt><dd>{me.username}</dd>
+                <dt>"2-factor authentication"</dt><dd data-testid="home-2fa-status">{status}</dd>
+            </dl>
+            <div class="actions">
+                <button type="button" class="secondary" on:click=move |_| section.set(Section::TwoFactor)>
+                    "Manage 2-factor authentication"
+                </button>
+            </div>
+        </section>
+        <p class="notice">
+            "Tessera provides the login and the 2-factor authentication of this User Panel. Your provider's "
+            "User Panel keeps the other settings (password, vacation message, filters)."
+        </p>
+    }
+    .into_any()
+}
+
+/// 2-FACTOR AUTH: status, and switching it on or off.
+#[component]
+fn TwoFactor(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
+    let totp = me.mfa.totp;
+    let left = me.mfa.recovery_codes_left;
+    view! {
+        <h1>"2-Factor Authentication"</h1>
+        <section class="card" aria-labelledby="up-2fa-title">
+            <h2 id="up-2fa-title">"2-factor authentication"</h2>
+            {if totp.enabled {
+                view! {
+                    <p class="status"><span>"Status:"</span><span class="badge on">"Enabled"</span></p>
+                    <p>
+                        "Log in to the User Panel with your password followed by the current 6-digit code ("
+                        {totp.period} "-second codes); the webmail asks for the code in a pop-up."
+                    </p>
+                    <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
+                    <div class="actions">
+                        <button type="button" class="danger" on:click=move |_| dialog.set(Dialog::Disable)>
+                            "Disable 2FA"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| dialog.set(Dialog::Regenerate)>
+                            "New recovery codes"
+                        </button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="status"><span>"Status:"</span><span class="badge off">"Disabled"</span></p>
+                    <p>
+                        "You need a smartphone with an authenticator app, such as Authy or Google Authenticator. "
+                        "Then scan the QR code and confirm with the 6-digit code the app shows."
+                    </p>
+                    <div class="actions">
+                        <button type="button" on:click=move |_| dialog.set(Dialog::Enable)>"Enable 2FA"</button>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
 }

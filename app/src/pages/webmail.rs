@@ -1,23 +1,589 @@
 //! `/webmail`: the webmail surface. E-mail address and password; with 2FA the
 //! code is asked in a pop-up over the login form. After login, a webmail-style
 //! landing page whose user menu leads to My account > Account > MFA.
+//!
+//! The mail itself is not Tessera's: these pages are the reference for the
+//! login and MFA screens a provider's webmail embeds (help page 003).
+
+// Components here end in `.into_any()`: erasing their view types keeps the
+// server crate, which renders them, under the compiler's type-depth limit.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 
-/// Placeholder until the page is built.
+use crate::api::{LoginRequest, LoginResponse, MeResponse, SecurityEventList};
+use crate::client::{self, ClientError};
+use crate::components::{
+    DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, Modal, RegenerateDialog, use_hydrated,
+};
+use crate::domain::{OtpCode, Password, RecoveryCode, Username, format_utc};
+
+const LOGIN: &str = "/webmail";
+const INBOX: &str = "/webmail/inbox";
+const ACCOUNT: &str = "/webmail/account";
+
+/// The webmail's login form; with 2FA on, the code pop-up opens over it.
 #[component]
 pub fn WebmailLoginPage() -> impl IntoView {
-    view! { <main class="page"><h1>"WebmailLoginPage"</h1></main> }
+    let hydrated = use_hydrated();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let email_error = email_check(email);
+    let password_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let asking_code = RwSignal::new(false);
+    let navigate = use_navigate();
+
+    let submit = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            email_error.show();
+            let address = Username::parse_email(&email.get_untracked());
+            let pass = Password::parse(&password.get_untracked());
+            password_error.set(pass.as_ref().err().map(|e| e.message.to_owned()));
+            let (Ok(address), Ok(pass)) = (address, pass) else {
+                return;
+            };
+            if busy.get_untracked() {
+                return;
+            }
+            busy.set(true);
+            error.set(None);
+            let request = LoginRequest {
+                username: address.as_str().to_owned(),
+                password: pass.expose().to_owned(),
+            };
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                match client::login(&request).await {
+                    Ok(LoginResponse::Ok) => navigate(INBOX, Default::default()),
+                    Ok(LoginResponse::MfaRequired { .. }) => {
+                        // The password has done its part; it should not sit in
+                        // the form behind the pop-up.
+                        password.set(String::new());
+                        asking_code.set(true);
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let on_done = Callback::new(move |()| navigate(INBOX, Default::default()));
+    let on_restart = Callback::new(move |message: Option<String>| {
+        asking_code.set(false);
+        password.set(String::new());
+        error.set(message);
+    });
+
+    view! {
+        <div class="webmail">
+            <WebmailBar />
+            <main class="page narrow wm-login">
+                <form class="card" method="post" on:submit=submit novalidate>
+                    <h1>"Log in to Webmail"</h1>
+                    <Field id="email" label="E-mail address" value=email input_type="email" inputmode="email"
+                        autocomplete="username" error=email_error.message />
+                    <Field id="password" label="Password" value=password input_type="password"
+                        autocomplete="current-password" error=password_error />
+                    <ErrorNote message=error />
+                    <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
+                </form>
+            </main>
+            {move || asking_code.get().then(|| view! { <CodePopup on_done on_restart /> })}
+        </div>
+    }
+    .into_any()
 }
 
-/// Placeholder until the page is built.
+/// The e-mail field's message: shown from the first submit on, then kept up
+/// to date while typing, so a half-typed address is not called wrong early.
+#[derive(Clone, Copy)]
+pub(super) struct EmailCheck {
+    shown: RwSignal<bool>,
+    pub message: Signal<Option<String>>,
+}
+
+impl EmailCheck {
+    pub fn show(self) {
+        self.shown.set(true);
+    }
+}
+
+/// Checks `email` with [`Username::parse_email`], the rule the server applies
+/// to mailbox logins.
+pub(super) fn email_check(email: RwSignal<String>) -> EmailCheck {
+    let shown = RwSignal::new(false);
+    let message = Signal::derive(move || {
+        if !shown.get() {
+            return None;
+        }
+        Username::parse_email(&email.get()).err().map(|e| e.message.to_owned())
+    });
+    EmailCheck { shown, message }
+}
+
+/// "Login required": the pop-up asking for the app's code (or a recovery
+/// code) after a right password. `on_restart` closes it and shows its message
+/// on the login form.
+#[component]
+fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> impl IntoView {
+    let use_recovery = RwSignal::new(false);
+    let code = RwSignal::new(String::new());
+    let submitted_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // Immediate feedback while typing an app code ("12a"); the full check on submit.
+    let code_error = Signal::derive(move || {
+        submitted_error.get().or_else(|| {
+            (!use_recovery.get())
+                .then(|| OtpCode::check_partial(&code.get()).err().map(|e| e.message.to_owned()))
+                .flatten()
+        })
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = code.get_untracked();
+        let checked = if use_recovery.get_untracked() {
+            RecoveryCode::parse(&value).map(|_| ())
+        } else {
+            OtpCode::parse(&value).map(|_| ())
+        };
+        submitted_error.set(checked.err().map(|e| e.message.to_owned()));
+        if submitted_error.get_untracked().is_some() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match client::login_mfa(value).await {
+                Ok(_) => on_done.run(()),
+                // The pending login is gone: only the password can start a new one.
+                Err(e) if matches!(e.code.as_str(), "login_expired" | "no_pending_login") => {
+                    on_restart.run(Some(e.message));
+                }
+                Err(e) => {
+                    code.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    // Ends the half-done login on the server too. Should that call fail, the
+    // pending session is harmless: the next password replaces it.
+    let cancel = move || {
+        spawn_local(async move {
+            let _ = client::logout().await;
+            on_restart.run(None);
+        });
+    };
+    // Escape does what Cancel does, as in any dialog.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            cancel();
+        }
+    };
+    let toggle = move |_| {
+        use_recovery.update(|r| *r = !*r);
+        code.set(String::new());
+        submitted_error.set(None);
+        error.set(None);
+    };
+    Effect::new(move |_| {
+        code.track();
+        submitted_error.set(None);
+    });
+
+    view! {
+        <Modal id="webmail-code" title="Login required">
+            <form method="post" on:submit=submit on:keydown=on_key novalidate>
+                {move || if use_recovery.get() {
+                    view! {
+                        <p>"Enter one of the recovery codes you saved when you turned on MFA. Each works once."</p>
+                        <Field id="wm-code" label="Recovery code" hint="Like k7m2-q9xp-4hf3-t8wa"
+                            value=code autocomplete="off" error=code_error autofocus=true />
+                    }.into_any()
+                } else {
+                    view! {
+                        <p>"Get the device code from the authenticator app on your mobile and fill it in below."</p>
+                        <Field id="wm-code" label="Code" value=code autocomplete="one-time-code" inputmode="numeric"
+                            error=code_error autofocus=true />
+                    }.into_any()
+                }}
+                <ErrorNote message=error />
+                <button type="button" class="link" on:click=toggle>
+                    {move || if use_recovery.get() { "Use the code from your app instead" } else { "Use a recovery code instead" }}
+                </button>
+                <div class="actions split">
+                    <button type="button" class="secondary" on:click=move |_| cancel()>"Cancel"</button>
+                    <button type="submit" disabled=move || busy.get()>"Next"</button>
+                </div>
+            </form>
+        </Modal>
+    }
+    .into_any()
+}
+
+/// The landing page after login: a webmail's frame around an honest note on
+/// what this reference surface is.
 #[component]
 pub fn WebmailHomePage() -> impl IntoView {
-    view! { <main class="page"><h1>"WebmailHomePage"</h1></main> }
+    let me = LocalResource::new(client::me);
+    redirect_when_logged_out(me, LOGIN);
+    view! {
+        <div class="webmail">
+            <WebmailBar signed_in=true />
+            <div class="wm-layout">
+                <nav class="wm-folders" aria-label="Folders">
+                    <ul>
+                        <li><a href=INBOX aria-current="page">"Inbox"</a></li>
+                        <li>"Sent"</li>
+                        <li>"Drafts"</li>
+                        <li>"Trash"</li>
+                    </ul>
+                </nav>
+                <main class="wm-main">
+                    <h1>"Inbox"</h1>
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || me.get().map(|result| signed_in(result, |me| view! {
+                            <p class="wm-empty">"No messages to show here."</p>
+                            <div class="notice">
+                                <p>
+                                    "This is Tessera's reference webmail: Tessera provides its login and its "
+                                    "multi-factor authentication (MFA). Your messages live in your provider's webmail, "
+                                    "which is not part of Tessera."
+                                </p>
+                                <p>
+                                    "You are logged in as " <strong>{me.username}</strong> ". To turn MFA on or off, "
+                                    "open the user menu at the top right and choose " <a href=ACCOUNT>"My account"</a> "."
+                                </p>
+                            </div>
+                        }.into_any()))}
+                    </Suspense>
+                </main>
+            </div>
+        </div>
+    }
+    .into_any()
 }
 
-/// Placeholder until the page is built.
+/// Which dialog is open over My account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialog {
+    None,
+    Enable,
+    Disable,
+    Regenerate,
+}
+
+/// The tabs of My account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Account,
+    Activity,
+}
+
+/// My account: the Account tab with the MFA section, and the recent
+/// security events of this mailbox.
 #[component]
 pub fn WebmailAccountPage() -> impl IntoView {
-    view! { <main class="page"><h1>"WebmailAccountPage"</h1></main> }
+    let me = LocalResource::new(client::me);
+    let events = LocalResource::new(client::my_events);
+    redirect_when_logged_out(me, LOGIN);
+    let dialog = RwSignal::new(Dialog::None);
+    let tab = RwSignal::new(Tab::Account);
+    let close = Callback::new(move |changed: bool| {
+        dialog.set(Dialog::None);
+        if changed {
+            me.refetch();
+            events.refetch();
+        }
+    });
+
+    view! {
+        <div class="webmail">
+            <WebmailBar signed_in=true />
+            <main class="page wm-account">
+                <p class="wm-back"><a href=INBOX>"← Back to the inbox"</a></p>
+                <h1>"My account"</h1>
+                <Tabs tab />
+                <div class="card wm-panel" role="tabpanel" id="wm-panel-account" aria-labelledby="wm-tab-account"
+                    hidden=move || tab.get() != Tab::Account>
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || me.get().map(|result| signed_in(result, |me| view! { <MfaSection me dialog /> }.into_any()))}
+                    </Suspense>
+                </div>
+                <div class="card wm-panel" role="tabpanel" id="wm-panel-activity" aria-labelledby="wm-tab-activity"
+                    hidden=move || tab.get() != Tab::Activity>
+                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || events.get().map(|result| match result {
+                            Ok(list) => view! { <Activity list /> }.into_any(),
+                            Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+                        })}
+                    </Suspense>
+                </div>
+            </main>
+            {move || match dialog.get() {
+                Dialog::None => ().into_any(),
+                Dialog::Enable => view! {
+                    <EnableDialog target=MfaTarget::Me title="Enable MFA" done_label="Save" close />
+                }.into_any(),
+                Dialog::Disable => view! { <DisableDialog title="Disable MFA" confirm_label="Save" close /> }.into_any(),
+                Dialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// The tab list of My account; arrow keys move between the tabs, as the
+/// ARIA tabs pattern expects.
+#[component]
+fn Tabs(tab: RwSignal<Tab>) -> impl IntoView {
+    let account = NodeRef::<leptos::html::Button>::new();
+    let activity = NodeRef::<leptos::html::Button>::new();
+    let select = move |next: Tab| {
+        tab.set(next);
+        let button = match next {
+            Tab::Account => account.get(),
+            Tab::Activity => activity.get(),
+        };
+        if let Some(button) = button {
+            let _ = button.focus();
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let next = match (ev.key().as_str(), tab.get_untracked()) {
+            ("ArrowRight" | "ArrowLeft", Tab::Account) | ("End", _) => Tab::Activity,
+            ("ArrowRight" | "ArrowLeft", Tab::Activity) | ("Home", _) => Tab::Account,
+            _ => return,
+        };
+        ev.prevent_default();
+        select(next);
+    };
+    let selected = move |which: Tab| move || if tab.get() == which { "true" } else { "false" };
+    let tabindex = move |which: Tab| move || if tab.get() == which { "0" } else { "-1" };
+    view! {
+        <div class="wm-tabs" role="tablist" aria-label="My account" on:keydown=on_key>
+            <button type="button" role="tab" id="wm-tab-account" aria-controls="wm-panel-account" node_ref=account
+                aria-selected=selected(Tab::Account) tabindex=tabindex(Tab::Account)
+                on:click=move |_| tab.set(Tab::Account)>
+                "Account"
+            </button>
+            <button type="button" role="tab" id="wm-tab-activity" aria-controls="wm-panel-activity" node_ref=activity
+                aria-selected=selected(Tab::Activity) tabindex=tabindex(Tab::Activity)
+                on:click=move |_| tab.set(Tab::Activity)>
+                "Recent activity"
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+/// The Account tab: the mailbox and its MFA section.
+#[component]
+fn MfaSection(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
+    let totp = me.mfa.totp;
+    let left = me.mfa.recovery_codes_left;
+    view! {
+        <dl class="facts">
+            <dt>"E-mail address"</dt><dd>{me.username}</dd>
+        </dl>
+        <section class="wm-mfa" aria-labelledby="wm-mfa-title">
+            <h2 id="wm-mfa-title">"MFA"</h2>
+            {if totp.enabled {
+                view! {
+                    <p class="status">
+                        <span class="badge on">"Enabled"</span>
+                        " After your password, the webmail asks for the code from your authenticator app ("
+                        {totp.period} "-second codes) in a pop-up. In the User Panel, type the code straight after your password."
+                    </p>
+                    <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
+                    <div class="actions">
+                        <button type="button" class="danger" on:click=move |_| dialog.set(Dialog::Disable)>
+                            "Disable MFA"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| dialog.set(Dialog::Regenerate)>
+                            "New recovery codes"
+                        </button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="status">
+                        <span class="badge off">"Disabled"</span>
+                        " Your password alone protects this mailbox. With MFA, logging in also needs the "
+                        "6-digit code from an authenticator app on your phone."
+                    </p>
+                    <div class="actions">
+                        <button type="button" on:click=move |_| dialog.set(Dialog::Enable)>"Enable MFA"</button>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+/// The Recent activity tab: this mailbox's newest security events.
+#[component]
+fn Activity(list: SecurityEventList) -> impl IntoView {
+    if list.events.is_empty() {
+        return view! { <p class="muted">"Nothing recorded yet."</p> }.into_any();
+    }
+    view! {
+        <h2>"Recent activity"</h2>
+        <ul class="wm-events">
+            {list.events.into_iter().map(|e| view! {
+                <li class:alarming=e.event.is_alarming()>
+                    <span class="wm-event">{e.event.label()}</span>
+                    <span class="muted">
+                        {format_utc(e.at)}
+                        {e.ip.map(|ip| format!(" · {ip}"))}
+                    </span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The webmail's top bar: its brand and, on signed-in pages, the user menu.
+#[component]
+fn WebmailBar(#[prop(optional)] signed_in: bool) -> impl IntoView {
+    view! {
+        <header class="wm-bar">
+            <span class="wm-brand"><span class="wm-logo" aria-hidden="true">"✉"</span>"Webmail"</span>
+            {signed_in.then(|| view! { <UserMenu /> })}
+        </header>
+    }
+    .into_any()
+}
+
+/// The user icon at the top right and its menu: My account, Log out (the
+/// ARIA menu-button pattern: arrows move, Escape closes, focus goes back).
+#[component]
+fn UserMenu() -> impl IntoView {
+    let open = RwSignal::new(false);
+    let focused = RwSignal::new(0_usize);
+    let error = RwSignal::new(None::<String>);
+    let button = NodeRef::<leptos::html::Button>::new();
+    let account_item = NodeRef::<leptos::html::A>::new();
+    let logout_item = NodeRef::<leptos::html::Button>::new();
+    let navigate = use_navigate();
+
+    // An opened menu takes the focus, on its first item; after the next
+    // frame, once the menu is no longer hidden and can take it.
+    Effect::new(move |_| {
+        if open.get() {
+            request_animation_frame(move || {
+                if let Some(item) = account_item.get_untracked() {
+                    let _ = item.focus();
+                }
+            });
+        }
+    });
+    let focus_item = move |index: usize| {
+        let _ = match index {
+            0 => account_item.get().map(|a| a.focus()),
+            _ => logout_item.get().map(|b| b.focus()),
+        };
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if !open.get_untracked() {
+            return;
+        }
+        match ev.key().as_str() {
+            "Escape" => {
+                open.set(false);
+                if let Some(b) = button.get() {
+                    let _ = b.focus();
+                }
+            }
+            "ArrowDown" | "ArrowUp" => {
+                ev.prevent_default();
+                focus_item(1 - focused.get_untracked());
+            }
+            "Home" => focus_item(0),
+            "End" => focus_item(1),
+            "Tab" => open.set(false),
+            _ => {}
+        }
+    };
+    let log_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match client::logout().await {
+                Ok(()) => navigate(LOGIN, Default::default()),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+
+    view! {
+        <div class="wm-user" on:keydown=on_key>
+            <button type="button" class="wm-user-button" node_ref=button aria-label="User menu"
+                aria-haspopup="menu" aria-controls="wm-user-menu"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                on:click=move |_| open.update(|o| *o = !*o)>
+                <svg aria-hidden="true" viewBox="0 0 24 24" width="24" height="24" fill="none"
+                    stroke="currentColor" stroke-width="2" stroke-linecap="round">
+                    <circle cx="12" cy="8" r="4" />
+                    <path d="M4 21c0-4 4-6 8-6s8 2 8 6" />
+                </svg>
+            </button>
+            // The scrim closes the menu on a click anywhere else.
+            <div class="wm-scrim" hidden=move || !open.get() on:click=move |_| open.set(false)></div>
+            <div class="wm-menu" hidden=move || !open.get()>
+                <ul id="wm-user-menu" role="menu" aria-label="User menu">
+                    <li role="none">
+                        <a role="menuitem" href=ACCOUNT tabindex="-1" node_ref=account_item
+                            on:focus=move |_| focused.set(0) on:click=move |_| open.set(false)>
+                            "My account"
+                        </a>
+                    </li>
+                    <li role="none">
+                        <button type="button" role="menuitem" tabindex="-1" node_ref=logout_item
+                            on:focus=move |_| focused.set(1) on:click=log_out>
+                            "Log out"
+                        </button>
+                    </li>
+                </ul>
+                <ErrorNote message=error />
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// Sends the browser back to `login` once the API says the session is gone
+/// (logged out, expired, or never there). Navigating is a side effect, so it
+/// runs in an effect rather than while rendering.
+pub(super) fn redirect_when_logged_out(me: LocalResource<Result<MeResponse, ClientError>>, login: &'static str) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Err(e)) = me.get()
+            && e.is_not_logged_in()
+        {
+            navigate(login, Default::default());
+        }
+    });
+}
+
+/// A signed-in page's content for the `me` answer: the page, a note while the
+/// redirect to the login form happens, or the error (a network failure, say).
+pub(super) fn signed_in(result: Result<MeResponse, ClientError>, page: impl FnOnce(MeResponse) -> AnyView) -> AnyView {
+    match result {
+        Ok(me) => page(me),
+        Err(e) if e.is_not_logged_in() => {
+            view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
+        }
+        Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
+    }
 }
