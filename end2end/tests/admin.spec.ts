@@ -15,11 +15,10 @@ const resetLabel = '2FA switched off by an administrator';
 
 test('an administrator finds a login with 2FA on, switches it off, and the security log and the user both see it', async ({
   page,
-  request,
   user: target,
 }) => {
   const admin = createUser('admin', 'admin');
-  await enableMfaThroughApi(request, target);
+  await enableMfaThroughApi(target);
 
   const accounts = page.getByRole('tabpanel', { name: 'Accounts' });
   const results = accounts.getByRole('list', { name: 'Logins' }).getByRole('listitem');

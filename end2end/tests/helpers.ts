@@ -4,7 +4,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { test as base, expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, request, type Locator, type Page } from '@playwright/test';
 import * as OTPAuth from 'otpauth';
 
 export { expect };
@@ -66,23 +66,6 @@ export const test = base.extend<{ user: User }>({
 /** My Account's "Recent security events" section. */
 export function eventsSection(page: Page): Locator {
   return page.getByRole('region', { name: 'Recent security events' });
-}
-
-/**
- * Switches 2FA on for `user` through the REST API, with `api` (the test's
- * `request` fixture: a cookie jar apart from the page's); answers the
- * authenticator app holding the secret.
- */
-export async function enableMfaThroughApi(api: Page['request'], user: User): Promise<Authenticator> {
-  const login = await api.post('/api/v1/login', { data: { username: user.username, password: user.password } });
-  expect(await login.json()).toEqual({ status: 'ok' });
-  const setup = await api.post('/api/v1/me/mfa/totp/setup', { data: { password: user.password } });
-  expect(setup.status()).toBe(200);
-  const app = new Authenticator((await setup.json()).secret);
-  const activated = await api.post('/api/v1/me/mfa/totp/activate', { data: { code: await app.freshCode() } });
-  expect(activated.status()).toBe(200);
-  await api.post('/api/v1/logout');
-  return app;
 }
 
 /** The login page, hydrated: its submit button is disabled until then. */
@@ -243,9 +226,6 @@ export async function expectTouchSizedButtons(scope: Locator, atLeast = 1): Prom
 }
 
 // ---- Webmail and User Panel --------------------------------------------
-
-// Imports are hoisted; this one sits here to keep the additions in one block.
-import { request } from '@playwright/test';
 
 /** The webmail's login form, hydrated (its button is disabled until then). */
 export async function openWebmail(page: Page): Promise<void> {

@@ -7,7 +7,10 @@ import {
   expectTouchSizedButtons,
   logIn,
   logOut,
-  submitPassword,
+  loginRequiredDialog,
+  openUserMenu,
+  openWebmail,
+  submitMailboxLogin,
   test,
   type User,
 } from './helpers';
@@ -31,7 +34,7 @@ function loginRow(page: Page, group: 'Packages' | 'Mailboxes (webmail)', login: 
 const activate = 'inactive – click to activate';
 const deactivate = 'active – click to deactivate';
 
-test('a customer switches 2FA on for its mailbox, the mailbox then needs a code, and the customer switches it off', async ({ page, user: customer }) => {
+test('a customer switches 2FA on for its mailbox in Package Management, the mailbox logs in to webmail through the pop-up, and the customer switches it off', async ({ page, user: customer }) => {
   // Two app codes of different 30-second steps: up to half a minute of waiting.
   test.setTimeout(120_000);
   const pkg = createUser('pm-package', 'package', customer);
@@ -57,7 +60,7 @@ test('a customer switches 2FA on for its mailbox, the mailbox then needs a code,
 
   await test.step('a set-up cancelled after the QR code is shown as not finished', async () => {
     await packageRow.getByRole('button', { name: activate }).click();
-    await dialog.getByLabel('Current password').fill(customer.password);
+    await dialog.getByLabel('Your own password').fill(customer.password);
     await dialog.getByRole('button', { name: 'Continue' }).click();
     await expect(dialog.getByTestId('totp-secret')).toBeVisible();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -69,9 +72,9 @@ test('a customer switches 2FA on for its mailbox, the mailbox then needs a code,
   await test.step("activating asks for the customer's own password, then shows the mailbox's QR code", async () => {
     await mailboxRow.getByRole('button', { name: activate }).click();
     await expect(dialog).toContainText(`for ${mailbox.username}`);
-    await dialog.getByLabel('Current password').fill(customer.password);
+    await dialog.getByLabel('Your own password').fill(customer.password);
     await dialog.getByRole('button', { name: 'Continue' }).click();
-    await expect(dialog.getByRole('img', { name: 'QR code for your authenticator app' }).locator('svg')).toBeVisible();
+    await expect(dialog.getByRole('img', { name: `QR code for the authenticator app of ${mailbox.username}` }).locator('svg')).toBeVisible();
     const secret = (await dialog.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     app = new Authenticator(secret);
@@ -83,6 +86,7 @@ test('a customer switches 2FA on for its mailbox, the mailbox then needs a code,
     await dialog.getByRole('button', { name: 'Verify & Enable' }).click();
     const codes = dialog.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
     await expect(codes).toHaveCount(10);
+    await expect(dialog).toContainText(`These are the recovery codes of ${mailbox.username}`);
     await dialog.getByLabel('I have saved these codes').check();
     await dialog.getByRole('button', { name: 'Done' }).click();
     await expect(dialog).toBeHidden();
@@ -94,21 +98,23 @@ test('a customer switches 2FA on for its mailbox, the mailbox then needs a code,
     await expect(master.getByText('inactive', { exact: true })).toBeVisible();
   });
 
-  await test.step('the mailbox now needs a code to log in', async () => {
+  await test.step('the mailbox now logs in to webmail with a code, asked in the pop-up', async () => {
     await logOut(page);
-    await submitPassword(page, mailbox);
-    const code = page.getByLabel('Authentication code');
-    await expect(code).toBeVisible();
-    await code.fill(await app.freshCode());
-    await page.getByRole('button', { name: 'Verify', exact: true }).click();
-    await expectAccountPage(page);
-    await expect(page.getByRole('link', { name: 'Package Management' })).toHaveCount(0);
+    await openWebmail(page);
+    await submitMailboxLogin(page, mailbox);
+    const popUp = loginRequiredDialog(page);
+    await expect(popUp).toBeVisible();
+    await expect(page).toHaveURL(/\/webmail$/);
+    await popUp.getByLabel('Code', { exact: true }).fill(await app.freshCode());
+    await popUp.getByRole('button', { name: 'Next' }).click();
+    await expect(page).toHaveURL(/\/webmail\/inbox$/);
+    await (await openUserMenu(page)).getByRole('menuitem', { name: 'Log out' }).click();
+    await expect(page).toHaveURL(/\/webmail$/);
   });
 
   const switchOff = page.getByRole('dialog', { name: 'Switch off two-factor authentication' });
 
   await test.step("a wrong customer password is refused and changes nothing", async () => {
-    await logOut(page);
     await logIn(page, customer);
     await openPackageManagement(page);
     await mailboxRow.getByRole('button', { name: deactivate }).click();

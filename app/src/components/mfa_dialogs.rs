@@ -11,12 +11,21 @@ use crate::domain::{self, OtpCode, Password, SecondFactor};
 
 /// Whose second factor a dialog sets up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code, reason = "Package Management, being built, sets up other logins")]
 pub enum MfaTarget {
     /// The logged-in user's own.
     Me,
     /// A login the user manages (a customer's package or mailbox login).
     Login { id: i32, username: String },
+}
+
+impl MfaTarget {
+    /// The managed login's name; `None` for one's own.
+    fn username(&self) -> Option<String> {
+        match self {
+            Self::Me => None,
+            Self::Login { username, .. } => Some(username.clone()),
+        }
+    }
 }
 
 /// Enrolment: password → QR code and secret → first code → recovery codes.
@@ -36,7 +45,8 @@ pub fn EnableDialog(
         <Modal id="enable-mfa" title=title>
             {move || match (setup.get(), codes.get()) {
                 (_, Some(codes)) => view! {
-                    <RecoveryCodesReveal codes done_label on_done=Callback::new(move |()| close.run(true)) />
+                    <RecoveryCodesReveal codes done_label owner=target.username()
+                        on_done=Callback::new(move |()| close.run(true)) />
                 }.into_any(),
                 (Some(s), None) => view! { <ScanAndVerify target=target.clone() setup=s codes close /> }.into_any(),
                 (None, None) => view! { <ConfirmPassword target=target.clone() setup close /> }.into_any(),
@@ -51,6 +61,11 @@ fn ConfirmPassword(
     setup: RwSignal<Option<TotpSetupResponse>>,
     close: Callback<bool>,
 ) -> impl IntoView {
+    // Whose password: a customer confirms with its own, not the login's.
+    let password_label = match target {
+        MfaTarget::Me => "Current password",
+        MfaTarget::Login { .. } => "Your own password",
+    };
     let intro = match &target {
         MfaTarget::Me => "Enter your current password to start.".to_owned(),
         MfaTarget::Login { username, .. } => {
@@ -85,7 +100,7 @@ fn ConfirmPassword(
     view! {
         <form on:submit=submit novalidate>
             <p>{intro}</p>
-            <Field id="enable-password" label="Current password" value=password input_type="password"
+            <Field id="enable-password" label=password_label value=password input_type="password"
                 autocomplete="current-password" error=password_error autofocus=true />
             <ErrorNote message=error />
             <div class="actions">
@@ -103,6 +118,10 @@ fn ScanAndVerify(
     codes: RwSignal<Option<Vec<String>>>,
     close: Callback<bool>,
 ) -> impl IntoView {
+    let qr_label = match target.username() {
+        None => "QR code for your authenticator app".to_owned(),
+        Some(username) => format!("QR code for the authenticator app of {username}"),
+    };
     let whose = match &target {
         MfaTarget::Me => None,
         MfaTarget::Login { username, .. } => Some(format!(
@@ -154,7 +173,7 @@ fn ScanAndVerify(
                 <li>"Enter the 6-digit code the app shows."</li>
             </ol>
             <div class="enrol">
-                <div class="qr" role="img" aria-label="QR code for your authenticator app" inner_html=setup.qr_svg></div>
+                <div class="qr" role="img" aria-label=qr_label inner_html=setup.qr_svg></div>
                 <div>
                     <p class="muted">"Secret key (for manual entry)"</p>
                     <p class="secret" data-testid="totp-secret" data-secret=setup.secret.clone()><code>{grouped}</code></p>

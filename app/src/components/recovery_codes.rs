@@ -9,6 +9,10 @@ pub fn RecoveryCodesReveal(
     /// The finishing button; webmail's help pages call it "Save".
     #[prop(default = "Done")]
     done_label: &'static str,
+    /// Whose codes these are, when not the user's own (a customer setting up
+    /// one of its logins passes them on to that login's user).
+    #[prop(default = None)]
+    owner: Option<String>,
 ) -> impl IntoView {
     let saved = RwSignal::new(false);
     let (note, set_note) = signal(None::<&'static str>);
@@ -34,7 +38,14 @@ pub fn RecoveryCodesReveal(
     };
     view! {
         <p>
-            "Save these recovery codes somewhere safe. If you lose your phone, each code lets you log in once. "
+            {match owner {
+                None => "Save these recovery codes somewhere safe. If you lose your phone, each code lets you log in once. "
+                    .to_owned(),
+                Some(owner) => format!(
+                    "These are the recovery codes of {owner}: hand them to its user to keep somewhere safe. \
+                     If the phone is lost, each code lets that login in once. "
+                ),
+            }}
             <strong>"They will not be shown again."</strong>
         </p>
         <ul class="recovery-codes" aria-label="Recovery codes">
