@@ -161,7 +161,7 @@ test('webmail: the e-mail address is checked before sending, a recovery code wor
 
   await test.step('a wrong password is refused with the API\'s message', async () => {
     await submitMailboxLogin(page, mailbox, `${mailbox.password}x`);
-    await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+    await expect(page.getByRole('alert')).toHaveText('Wrong e-mail address or password.');
     await expect(loginRequiredDialog(page)).toBeHidden();
   });
 

@@ -1,16 +1,22 @@
 //! Building blocks the pages share.
 
+mod code_entry;
 mod field;
+mod managed_login;
 mod mfa_dialogs;
 mod modal;
 mod recovery_codes;
 mod security_events;
+mod session;
 
+pub use code_entry::CodeEntry;
 pub use field::{ErrorNote, Field};
+pub use managed_login::{Login, SwitchOffDialog, TopBar};
 pub use mfa_dialogs::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog};
 pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;
 pub use security_events::SecurityEvents;
+pub use session::{redirect_when_logged_out, signed_in};
 
 use leptos::prelude::*;
 

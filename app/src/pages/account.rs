@@ -8,7 +8,9 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{MeResponse, SecurityEventList};
 use crate::client::{self, ClientError};
-use crate::components::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog, SecurityEvents};
+use crate::components::{
+    DisableDialog, EnableDialog, MfaTarget, RegenerateDialog, SecurityEvents, redirect_when_logged_out, signed_in,
+};
 use crate::domain::AccountKind;
 
 /// Which dialog is open over the page.
@@ -27,6 +29,7 @@ pub fn AccountPage() -> impl IntoView {
     let events = LocalResource::new(client::my_events);
     let dialog = RwSignal::new(Dialog::None);
     let navigate = use_navigate();
+    redirect_when_logged_out(me, "/");
 
     let close = Callback::new(move |changed: bool| {
         dialog.set(Dialog::None);
@@ -55,17 +58,10 @@ pub fn AccountPage() -> impl IntoView {
             </header>
             <h1>"My Account"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || me.get().map(|result| match result {
-                    Ok(me) => view! {
-                        <AccountDetails me dialog />
-                        <RecentEvents events />
-                    }.into_any(),
-                    Err(e) if e.is_not_logged_in() => {
-                        navigate("/", Default::default());
-                        view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
-                    }
-                    Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
-                })}
+                {move || me.get().map(|result| signed_in(result, |me| view! {
+                    <AccountDetails me dialog />
+                    <RecentEvents events />
+                }.into_any()))}
             </Suspense>
             {move || match dialog.get() {
                 Dialog::None => ().into_any(),

@@ -6,12 +6,10 @@
 //! records who did it, and the user sees it under My Account.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
-use super::packages::{Login, SwitchOffDialog, TopBar};
 use crate::api::{AccountFilter, AccountSummary, AuditFilter, MfaState, SecurityEvent};
 use crate::client::{self, ClientError};
-use crate::components::{Field, SecurityEvents};
+use crate::components::{Field, Login, SecurityEvents, SwitchOffDialog, TopBar, redirect_when_logged_out, signed_in};
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
 
 /// Events per page of the security log.
@@ -27,26 +25,21 @@ enum Tab {
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let me = LocalResource::new(client::me);
-    let navigate = use_navigate();
+    redirect_when_logged_out(me, "/");
     view! {
         <main class="page wide">
             <TopBar />
             <h1>"Admin console"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || me.get().map(|result| match result {
-                    Ok(me) if me.kind == AccountKind::Admin => view! { <Console me=me.username /> }.into_any(),
-                    Ok(_) => view! {
+                {move || me.get().map(|result| signed_in(result, |me| match me.kind {
+                    AccountKind::Admin => view! { <Console me=me.username /> }.into_any(),
+                    _ => view! {
                         <section class="card">
                             <p role="alert">"This page is for administrators."</p>
                             <p><a href="/account">"Back to My Account"</a></p>
                         </section>
                     }.into_any(),
-                    Err(e) if e.is_not_logged_in() => {
-                        navigate("/", Default::default());
-                        view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
-                    }
-                    Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
-                })}
+                }))}
             </Suspense>
         </main>
     }

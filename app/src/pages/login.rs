@@ -7,8 +7,8 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{LoginRequest, LoginResponse};
 use crate::client;
-use crate::components::{ErrorNote, Field, use_hydrated};
-use crate::domain::{OtpCode, Password, RecoveryCode, Username};
+use crate::components::{CodeEntry, ErrorNote, Field, use_hydrated};
+use crate::domain::{Password, Username};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -103,68 +103,18 @@ fn CodeStep(
     on_restart: Callback<Option<String>>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let use_recovery = RwSignal::new(false);
-    let code = RwSignal::new(String::new());
-    let submitted_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    // Immediate feedback while typing an app code ("12a"); the full check on submit.
-    let code_error = Signal::derive(move || {
-        submitted_error.get().or_else(|| {
-            (!use_recovery.get())
-                .then(|| OtpCode::check_partial(&code.get()).err().map(|e| e.message.to_owned()))
-                .flatten()
-        })
-    });
-
+    let entry = CodeEntry::new(error, on_done, on_restart);
+    let code = entry.code;
+    let code_error = entry.field_error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let value = code.get_untracked();
-        let checked = if use_recovery.get_untracked() {
-            RecoveryCode::parse(&value).map(|_| ())
-        } else {
-            OtpCode::parse(&value).map(|_| ())
-        };
-        submitted_error.set(checked.err().map(|e| e.message.to_owned()));
-        if submitted_error.get_untracked().is_some() || busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match client::login_mfa(value).await {
-                Ok(_) => on_done.run(()),
-                Err(e) if matches!(e.code.as_str(), "login_expired" | "no_pending_login") => {
-                    on_restart.run(Some(e.message));
-                }
-                Err(e) => {
-                    code.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
+        entry.submit();
     };
-    let cancel = move |_| {
-        spawn_local(async move {
-            let _ = client::logout().await;
-            on_restart.run(None);
-        });
-    };
-    let toggle = move |_| {
-        use_recovery.update(|r| *r = !*r);
-        code.set(String::new());
-        submitted_error.set(None);
-        error.set(None);
-    };
-    Effect::new(move |_| {
-        code.track();
-        submitted_error.set(None);
-    });
 
     view! {
         <form class="card" method="post" on:submit=submit novalidate>
             <p>"Your account is protected by two-factor authentication."</p>
-            {move || if use_recovery.get() {
+            {move || if entry.use_recovery.get() {
                 view! {
                     <Field id="code" label="Recovery code" hint="One of the codes you saved when you turned on 2FA, like k7m2-q9xp-4hf3-t8wa"
                         value=code autocomplete="off" error=code_error autofocus=true />
@@ -176,12 +126,10 @@ fn CodeStep(
                 }.into_any()
             }}
             <ErrorNote message=error />
-            <button type="submit" disabled=move || busy.get()>"Verify"</button>
+            <button type="submit" disabled=move || entry.busy.get()>"Verify"</button>
             <div class="actions split">
-                <button type="button" class="link" on:click=toggle>
-                    {move || if use_recovery.get() { "Use the code from your app instead" } else { "Use a recovery code instead" }}
-                </button>
-                <button type="button" class="link" on:click=cancel>"Cancel"</button>
+                <button type="button" class="link" on:click=move |_| entry.toggle()>{move || entry.toggle_label()}</button>
+                <button type="button" class="link" on:click=move |_| entry.cancel()>"Cancel"</button>
             </div>
         </form>
     }

@@ -7,29 +7,12 @@
 //! password: the package or mailbox user is usually not at the keyboard.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{AccountFilter, AccountList, AccountSummary, MeResponse, MfaState};
 use crate::client::{self, ClientError};
-use crate::components::{EnableDialog, ErrorNote, Field, MfaTarget, Modal};
-use crate::domain::{AccountKind, Password};
-
-/// A login the dialogs act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Login {
-    pub id: i32,
-    pub username: String,
-}
-
-impl From<&AccountSummary> for Login {
-    fn from(a: &AccountSummary) -> Self {
-        Self {
-            id: a.id,
-            username: a.username.clone(),
-        }
-    }
-}
+use crate::components::{EnableDialog, Login, MfaTarget, SwitchOffDialog, TopBar};
+use crate::domain::AccountKind;
 
 /// Which dialog is open over the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,28 +125,6 @@ fn NotACustomer(kind: AccountKind) -> impl IntoView {
     }
 }
 
-/// The brand, the way back to My Account, and logging out.
-#[component]
-pub(super) fn TopBar() -> impl IntoView {
-    let navigate = use_navigate();
-    let log_out = move |_| {
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let _ = client::logout().await;
-            navigate("/", Default::default());
-        });
-    };
-    view! {
-        <header class="topbar">
-            <span class="brand"><span class="logo" aria-hidden="true">"▦"</span>"Tessera"</span>
-            <nav class="topnav">
-                <a href="/account">"My Account"</a>
-                <button type="button" class="secondary" on:click=log_out>"Log out"</button>
-            </nav>
-        </header>
-    }
-}
-
 /// The master login, then the packages and the mailboxes.
 #[component]
 fn ManagedLogins(managed: Managed, dialog: RwSignal<Dialog>, done: RwSignal<Option<String>>) -> impl IntoView {
@@ -268,61 +229,5 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
                 {note.map(|n| view! { <p class="muted pending-note">{n}</p> })}
             </div>
         </li>
-    }
-}
-
-/// "Switch off two-factor authentication for X?": the caller's own password
-/// confirms it (a customer's for its logins, an administrator's for any).
-/// `close` gets the login's username once 2FA is off, `None` on cancel.
-#[component]
-pub(super) fn SwitchOffDialog(
-    login: Login,
-    password_label: &'static str,
-    close: Callback<Option<String>>,
-) -> impl IntoView {
-    let password = RwSignal::new(String::new());
-    let password_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let Login { id, username } = login;
-    let question = format!("Switch off two-factor authentication for {username}?");
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let value = password.get_untracked();
-        password_error.set(Password::parse(&value).err().map(|e| e.message.to_owned()));
-        if password_error.get_untracked().is_some() || busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        let username = username.clone();
-        spawn_local(async move {
-            match client::account_mfa_disable(id, value).await {
-                Ok(()) => close.run(Some(username)),
-                Err(e) => {
-                    password.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
-    };
-    view! {
-        <Modal id="switch-off-mfa" title="Switch off two-factor authentication">
-            <form on:submit=submit novalidate>
-                <p class="question"><strong>{question}</strong></p>
-                <p>
-                    "The password alone will then open this login, and its recovery codes stop working. \
-                     Its user can set up two-factor authentication again later."
-                </p>
-                <Field id="switch-off-password" label=password_label value=password input_type="password"
-                    autocomplete="current-password" error=password_error autofocus=true />
-                <ErrorNote message=error />
-                <div class="actions">
-                    <button type="submit" class="danger" disabled=move || busy.get()>"Yes, switch it off"</button>
-                    <button type="button" class="secondary" on:click=move |_| close.run(None)>"Cancel"</button>
-                </div>
-            </form>
-        </Modal>
     }
 }

@@ -9,10 +9,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use super::webmail::{email_check, redirect_when_logged_out, signed_in};
+use super::webmail::email_check;
 use crate::api::{CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client;
-use crate::components::{DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, RegenerateDialog, use_hydrated};
+use crate::components::{
+    DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, RegenerateDialog, redirect_when_logged_out, signed_in,
+    use_hydrated,
+};
 use crate::domain::{Password, Username};
 
 const LOGIN: &str = "/user-panel";

@@ -12,12 +12,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{LoginRequest, LoginResponse, MeResponse, SecurityEventList};
-use crate::client::{self, ClientError};
+use crate::api::{LoginRequest, LoginResponse, MeResponse};
+use crate::client;
 use crate::components::{
-    DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, Modal, RegenerateDialog, use_hydrated,
+    CodeEntry, DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, Modal, RegenerateDialog, SecurityEvents,
+    redirect_when_logged_out, signed_in, use_hydrated,
 };
-use crate::domain::{OtpCode, Password, RecoveryCode, Username, format_utc};
+use crate::domain::{Password, Username};
 
 const LOGIN: &str = "/webmail";
 const INBOX: &str = "/webmail/inbox";
@@ -65,6 +66,10 @@ pub fn WebmailLoginPage() -> impl IntoView {
                         // the form behind the pop-up.
                         password.set(String::new());
                         asking_code.set(true);
+                    }
+                    // This form asks for an e-mail address, not a "username".
+                    Err(e) if e.code == "invalid_credentials" => {
+                        error.set(Some("Wrong e-mail address or password.".to_owned()));
                     }
                     Err(e) => error.set(Some(e.message)),
                 }
@@ -131,79 +136,26 @@ pub(super) fn email_check(email: RwSignal<String>) -> EmailCheck {
 /// on the login form.
 #[component]
 fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> impl IntoView {
-    let use_recovery = RwSignal::new(false);
-    let code = RwSignal::new(String::new());
-    let submitted_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    // Immediate feedback while typing an app code ("12a"); the full check on submit.
-    let code_error = Signal::derive(move || {
-        submitted_error.get().or_else(|| {
-            (!use_recovery.get())
-                .then(|| OtpCode::check_partial(&code.get()).err().map(|e| e.message.to_owned()))
-                .flatten()
-        })
-    });
-
+    let entry = CodeEntry::new(error, on_done, on_restart);
+    let code = entry.code;
+    let code_error = entry.field_error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let value = code.get_untracked();
-        let checked = if use_recovery.get_untracked() {
-            RecoveryCode::parse(&value).map(|_| ())
-        } else {
-            OtpCode::parse(&value).map(|_| ())
-        };
-        submitted_error.set(checked.err().map(|e| e.message.to_owned()));
-        if submitted_error.get_untracked().is_some() || busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match client::login_mfa(value).await {
-                Ok(_) => on_done.run(()),
-                // The pending login is gone: only the password can start a new one.
-                Err(e) if matches!(e.code.as_str(), "login_expired" | "no_pending_login") => {
-                    on_restart.run(Some(e.message));
-                }
-                Err(e) => {
-                    code.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
-    };
-    // Ends the half-done login on the server too. Should that call fail, the
-    // pending session is harmless: the next password replaces it.
-    let cancel = move || {
-        spawn_local(async move {
-            let _ = client::logout().await;
-            on_restart.run(None);
-        });
+        entry.submit();
     };
     // Escape does what Cancel does, as in any dialog.
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
             ev.prevent_default();
-            cancel();
+            entry.cancel();
         }
     };
-    let toggle = move |_| {
-        use_recovery.update(|r| *r = !*r);
-        code.set(String::new());
-        submitted_error.set(None);
-        error.set(None);
-    };
-    Effect::new(move |_| {
-        code.track();
-        submitted_error.set(None);
-    });
 
     view! {
         <Modal id="webmail-code" title="Login required">
             <form method="post" on:submit=submit on:keydown=on_key novalidate>
-                {move || if use_recovery.get() {
+                {move || if entry.use_recovery.get() {
                     view! {
                         <p>"Enter one of the recovery codes you saved when you turned on MFA. Each works once."</p>
                         <Field id="wm-code" label="Recovery code" hint="Like k7m2-q9xp-4hf3-t8wa"
@@ -217,12 +169,10 @@ fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> imp
                     }.into_any()
                 }}
                 <ErrorNote message=error />
-                <button type="button" class="link" on:click=toggle>
-                    {move || if use_recovery.get() { "Use the code from your app instead" } else { "Use a recovery code instead" }}
-                </button>
+                <button type="button" class="link" on:click=move |_| entry.toggle()>{move || entry.toggle_label()}</button>
                 <div class="actions split">
-                    <button type="button" class="secondary" on:click=move |_| cancel()>"Cancel"</button>
-                    <button type="submit" disabled=move || busy.get()>"Next"</button>
+                    <button type="button" class="secondary" on:click=move |_| entry.cancel()>"Cancel"</button>
+                    <button type="submit" disabled=move || entry.busy.get()>"Next"</button>
                 </div>
             </form>
         </Modal>
@@ -323,7 +273,10 @@ pub fn WebmailAccountPage() -> impl IntoView {
                     hidden=move || tab.get() != Tab::Activity>
                     <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                         {move || events.get().map(|result| match result {
-                            Ok(list) => view! { <Activity list /> }.into_any(),
+                            Ok(list) => view! {
+                                <h2>"Recent activity"</h2>
+                                <SecurityEvents events=list.events empty="Nothing recorded yet." />
+                            }.into_any(),
                             Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
                         })}
                     </Suspense>
@@ -427,29 +380,6 @@ fn MfaSection(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-    }
-    .into_any()
-}
-
-/// The Recent activity tab: this mailbox's newest security events.
-#[component]
-fn Activity(list: SecurityEventList) -> impl IntoView {
-    if list.events.is_empty() {
-        return view! { <p class="muted">"Nothing recorded yet."</p> }.into_any();
-    }
-    view! {
-        <h2>"Recent activity"</h2>
-        <ul class="wm-events">
-            {list.events.into_iter().map(|e| view! {
-                <li class:alarming=e.event.is_alarming()>
-                    <span class="wm-event">{e.event.label()}</span>
-                    <span class="muted">
-                        {format_utc(e.at)}
-                        {e.ip.map(|ip| format!(" · {ip}"))}
-                    </span>
-                </li>
-            }).collect_view()}
-        </ul>
     }
     .into_any()
 }
@@ -560,30 +490,4 @@ fn UserMenu() -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-/// Sends the browser back to `login` once the API says the session is gone
-/// (logged out, expired, or never there). Navigating is a side effect, so it
-/// runs in an effect rather than while rendering.
-pub(super) fn redirect_when_logged_out(me: LocalResource<Result<MeResponse, ClientError>>, login: &'static str) {
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Err(e)) = me.get()
-            && e.is_not_logged_in()
-        {
-            navigate(login, Default::default());
-        }
-    });
-}
-
-/// A signed-in page's content for the `me` answer: the page, a note while the
-/// redirect to the login form happens, or the error (a network failure, say).
-pub(super) fn signed_in(result: Result<MeResponse, ClientError>, page: impl FnOnce(MeResponse) -> AnyView) -> AnyView {
-    match result {
-        Ok(me) => page(me),
-        Err(e) if e.is_not_logged_in() => {
-            view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
-        }
-        Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
-    }
 }

@@ -1,0 +1,101 @@
+//! Acting on another login: a customer on its package and mailbox logins
+//! (Package Management), an administrator on any (admin console).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+
+use crate::api::AccountSummary;
+use crate::client;
+use crate::components::{ErrorNote, Field, Modal};
+use crate::domain::Password;
+
+/// A login the dialogs act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub id: i32,
+    pub username: String,
+}
+
+impl From<&AccountSummary> for Login {
+    fn from(a: &AccountSummary) -> Self {
+        Self {
+            id: a.id,
+            username: a.username.clone(),
+        }
+    }
+}
+
+/// The brand, the way back to My Account, and logging out.
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let navigate = use_navigate();
+    let log_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = client::logout().await;
+            navigate("/", Default::default());
+        });
+    };
+    view! {
+        <header class="topbar">
+            <span class="brand"><span class="logo" aria-hidden="true">"▦"</span>"Tessera"</span>
+            <nav class="topnav">
+                <a href="/account">"My Account"</a>
+                <button type="button" class="secondary" on:click=log_out>"Log out"</button>
+            </nav>
+        </header>
+    }
+}
+
+/// "Switch off two-factor authentication for X?": the caller's own password
+/// confirms it (a customer's for its logins, an administrator's for any).
+/// `close` gets the login's username once 2FA is off, `None` on cancel.
+#[component]
+pub fn SwitchOffDialog(login: Login, password_label: &'static str, close: Callback<Option<String>>) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let password_error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let Login { id, username } = login;
+    let question = format!("Switch off two-factor authentication for {username}?");
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let value = password.get_untracked();
+        password_error.set(Password::parse(&value).err().map(|e| e.message.to_owned()));
+        if password_error.get_untracked().is_some() || busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let username = username.clone();
+        spawn_local(async move {
+            match client::account_mfa_disable(id, value).await {
+                Ok(()) => close.run(Some(username)),
+                Err(e) => {
+                    password.set(String::new());
+                    error.set(Some(e.message));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <Modal id="switch-off-mfa" title="Switch off two-factor authentication">
+            <form on:submit=submit novalidate>
+                <p class="question"><strong>{question}</strong></p>
+                <p>
+                    "The password alone will then open this login, and its recovery codes stop working. \
+                     Its user can set up two-factor authentication again later."
+                </p>
+                <Field id="switch-off-password" label=password_label value=password input_type="password"
+                    autocomplete="current-password" error=password_error autofocus=true />
+                <ErrorNote message=error />
+                <div class="actions">
+                    <button type="submit" class="danger" disabled=move || busy.get()>"Yes, switch it off"</button>
+                    <button type="button" class="secondary" on:click=move |_| close.run(None)>"Cancel"</button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
