@@ -10,7 +10,7 @@ pub fn Field(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into, default = None)] hint: Option<&'static str>,
     /// Shown under the input while `Some`.
     #[prop(into, optional)]
     error: Signal<Option<String>>,

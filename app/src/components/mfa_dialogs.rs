@@ -308,7 +308,7 @@ fn ProofStep(
 
 /// Disabling one's own 2FA: password and a current code, then a confirmation.
 #[component]
-pub fn DisableDialog(
+fn DisableDialog(
     #[prop(default = "Disable two-factor authentication")] title: &'static str,
     /// The button that finally switches 2FA off (webmail's help pages: "Save").
     #[prop(default = "Yes, disable")]
@@ -330,7 +330,7 @@ pub fn DisableDialog(
 
 /// New recovery codes: password and a current code, a confirmation, then the reveal.
 #[component]
-pub fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
+fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
     let form = ProofForm::new();
     let codes = RwSignal::new(None::<Vec<String>>);
     let regenerate = Callback::new(move |()| {
@@ -352,5 +352,40 @@ pub fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
                 }.into_any(),
             }}
         </Modal>
+    }
+}
+
+/// Which dialog about one's own second factor is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnMfaDialog {
+    None,
+    Enable,
+    Disable,
+    Regenerate,
+}
+
+/// The open [`OwnMfaDialog`], in a surface's own words (webmail says "MFA"
+/// and "Save", the User Panel "2FA"). `close` gets `true` after a change.
+#[component]
+pub fn OwnMfaDialogs(
+    open: RwSignal<OwnMfaDialog>,
+    close: Callback<bool>,
+    #[prop(default = "Enable two-factor authentication")] enable_title: &'static str,
+    #[prop(default = "Disable two-factor authentication")] disable_title: &'static str,
+    /// The last button of enabling and of disabling; "Done" and "Yes, disable" when left out.
+    #[prop(optional)]
+    save_label: Option<&'static str>,
+) -> impl IntoView {
+    move || match open.get() {
+        OwnMfaDialog::None => ().into_any(),
+        OwnMfaDialog::Enable => view! {
+            <EnableDialog target=MfaTarget::Me title=enable_title done_label=save_label.unwrap_or("Done") close />
+        }
+        .into_any(),
+        OwnMfaDialog::Disable => view! {
+            <DisableDialog title=disable_title confirm_label=save_label.unwrap_or("Yes, disable") close />
+        }
+        .into_any(),
+        OwnMfaDialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
     }
 }

@@ -2,6 +2,7 @@
 
 mod code_entry;
 mod field;
+mod mailbox_login;
 mod managed_login;
 mod mfa_dialogs;
 mod modal;
@@ -11,8 +12,9 @@ mod session;
 
 pub use code_entry::CodeEntry;
 pub use field::{ErrorNote, Field};
+pub use mailbox_login::{MailboxLogin, MailboxLoginFields};
 pub use managed_login::{Login, SwitchOffDialog, TopBar};
-pub use mfa_dialogs::{DisableDialog, EnableDialog, MfaTarget, RegenerateDialog};
+pub use mfa_dialogs::{EnableDialog, MfaTarget, OwnMfaDialog, OwnMfaDialogs};
 pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;
 pub use security_events::SecurityEvents;

@@ -8,31 +8,20 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{MeResponse, SecurityEventList};
 use crate::client::{self, ClientError};
-use crate::components::{
-    DisableDialog, EnableDialog, MfaTarget, RegenerateDialog, SecurityEvents, redirect_when_logged_out, signed_in,
-};
+use crate::components::{OwnMfaDialog, OwnMfaDialogs, SecurityEvents, redirect_when_logged_out, signed_in};
 use crate::domain::AccountKind;
-
-/// Which dialog is open over the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialog {
-    None,
-    Enable,
-    Disable,
-    Regenerate,
-}
 
 /// My Account.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let me = LocalResource::new(client::me);
     let events = LocalResource::new(client::my_events);
-    let dialog = RwSignal::new(Dialog::None);
+    let dialog = RwSignal::new(OwnMfaDialog::None);
     let navigate = use_navigate();
     redirect_when_logged_out(me, "/");
 
     let close = Callback::new(move |changed: bool| {
-        dialog.set(Dialog::None);
+        dialog.set(OwnMfaDialog::None);
         if changed {
             me.refetch();
             // The change is itself a security event.
@@ -63,19 +52,14 @@ pub fn AccountPage() -> impl IntoView {
                     <RecentEvents events />
                 }.into_any()))}
             </Suspense>
-            {move || match dialog.get() {
-                Dialog::None => ().into_any(),
-                Dialog::Enable => view! { <EnableDialog target=MfaTarget::Me close /> }.into_any(),
-                Dialog::Disable => view! { <DisableDialog close /> }.into_any(),
-                Dialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
-            }}
+            <OwnMfaDialogs open=dialog close />
         </main>
     }
 }
 
 /// The account's name, kind, the way to the logins it manages, and its MFA section.
 #[component]
-fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
+fn AccountDetails(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
     let totp = me.mfa.totp.clone();
     let left = me.mfa.recovery_codes_left;
     view! {
@@ -99,10 +83,10 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                         {format!("Recovery codes left: {left}")}
                     </p>
                     <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| dialog.set(Dialog::Disable)>
+                        <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
                             "Disable two-factor authentication"
                         </button>
-                        <button type="button" class="secondary" on:click=move |_| dialog.set(Dialog::Regenerate)>
+                        <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                             "New recovery codes"
                         </button>
                     </div>
@@ -113,7 +97,7 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                         <span class="badge off">"inactive"</span>
                         " Your password alone protects this login."
                     </p>
-                    <button type="button" on:click=move |_| dialog.set(Dialog::Enable)>
+                    <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>
                         "inactive – click to enable"
                     </button>
                 }.into_any()

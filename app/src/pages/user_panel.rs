@@ -9,14 +9,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use super::webmail::email_check;
 use crate::api::{CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client;
 use crate::components::{
-    DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, RegenerateDialog, redirect_when_logged_out, signed_in,
-    use_hydrated,
+    ErrorNote, MailboxLogin, MailboxLoginFields, OwnMfaDialog, OwnMfaDialogs, redirect_when_logged_out, signed_in,
 };
-use crate::domain::{Password, Username};
 
 const LOGIN: &str = "/user-panel";
 const HOME: &str = "/user-panel/home";
@@ -25,29 +22,17 @@ const HOME: &str = "/user-panel/home";
 /// typed straight after it when 2FA is on.
 #[component]
 pub fn UserPanelLoginPage() -> impl IntoView {
-    let hydrated = use_hydrated();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let email_error = email_check(email);
-    let password_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let form = MailboxLogin::new();
+    let MailboxLogin {
+        password, error, busy, ..
+    } = form;
     let navigate = use_navigate();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        email_error.show();
-        let address = Username::parse_email(&email.get_untracked());
-        let typed = Password::parse(&password.get_untracked());
-        password_error.set(typed.as_ref().err().map(|e| e.message.to_owned()));
-        let (Ok(address), Ok(typed)) = (address, typed) else {
+        let Some((address, typed)) = form.take() else {
             return;
         };
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
         // Which part is the code only the server can tell: it knows whether
         // this mailbox has 2FA on.
         let request = CombinedLoginRequest {
@@ -77,13 +62,8 @@ pub fn UserPanelLoginPage() -> impl IntoView {
             <main class="page narrow up-login">
                 <form class="card" method="post" on:submit=submit novalidate>
                     <h1>"User Control Panel"</h1>
-                    <Field id="email" label="E-mail address" value=email input_type="email" inputmode="email"
-                        autocomplete="username" error=email_error.message />
-                    <Field id="password" label="Password" value=password input_type="password"
-                        hint="With 2FA on: your password, then the 6-digit code from your app"
-                        autocomplete="current-password" error=password_error />
-                    <ErrorNote message=error />
-                    <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
+                    <MailboxLoginFields form
+                        password_hint="With 2FA on: your password, then the 6-digit code from your app" />
                 </form>
                 <section class="card up-help" aria-labelledby="up-help-title">
                     <h2 id="up-help-title">"Two-factor authentication (2FA)"</h2>
@@ -113,26 +93,17 @@ enum Section {
     TwoFactor,
 }
 
-/// Which dialog is open over the User Panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialog {
-    None,
-    Enable,
-    Disable,
-    Regenerate,
-}
-
 /// The User Panel after login: HOME and 2-FACTOR AUTH.
 #[component]
 pub fn UserPanelHomePage() -> impl IntoView {
     let me = LocalResource::new(client::me);
     redirect_when_logged_out(me, LOGIN);
     let section = RwSignal::new(Section::Home);
-    let dialog = RwSignal::new(Dialog::None);
+    let dialog = RwSignal::new(OwnMfaDialog::None);
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let close = Callback::new(move |changed: bool| {
-        dialog.set(Dialog::None);
+        dialog.set(OwnMfaDialog::None);
         if changed {
             me.refetch();
         }
@@ -172,14 +143,7 @@ pub fn UserPanelHomePage() -> impl IntoView {
                     }))}
                 </Suspense>
             </main>
-            {move || match dialog.get() {
-                Dialog::None => ().into_any(),
-                Dialog::Enable => view! {
-                    <EnableDialog target=MfaTarget::Me title="Enable 2FA" done_label="Save" close />
-                }.into_any(),
-                Dialog::Disable => view! { <DisableDialog title="Disable 2FA" confirm_label="Save" close /> }.into_any(),
-                Dialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
-            }}
+            <OwnMfaDialogs open=dialog close enable_title="Enable 2FA" disable_title="Disable 2FA" save_label="Save" />
         </div>
     }
     .into_any()
@@ -213,7 +177,7 @@ fn Home(me: MeResponse, section: RwSignal<Section>) -> impl IntoView {
 
 /// 2-FACTOR AUTH: status, and switching it on or off.
 #[component]
-fn TwoFactor(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
+fn TwoFactor(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
     let totp = me.mfa.totp;
     let left = me.mfa.recovery_codes_left;
     view! {
@@ -229,10 +193,10 @@ fn TwoFactor(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                     </p>
                     <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
                     <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| dialog.set(Dialog::Disable)>
+                        <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
                             "Disable 2FA"
                         </button>
-                        <button type="button" class="secondary" on:click=move |_| dialog.set(Dialog::Regenerate)>
+                        <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                             "New recovery codes"
                         </button>
                     </div>
@@ -245,7 +209,7 @@ fn TwoFactor(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                         "Then scan the QR code and confirm with the 6-digit code the app shows."
                     </p>
                     <div class="actions">
-                        <button type="button" on:click=move |_| dialog.set(Dialog::Enable)>"Enable 2FA"</button>
+                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable 2FA"</button>
                     </div>
                 }.into_any()
             }}

@@ -15,10 +15,9 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{LoginRequest, LoginResponse, MeResponse};
 use crate::client;
 use crate::components::{
-    CodeEntry, DisableDialog, EnableDialog, ErrorNote, Field, MfaTarget, Modal, RegenerateDialog, SecurityEvents,
-    redirect_when_logged_out, signed_in, use_hydrated,
+    CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, Modal, OwnMfaDialog, OwnMfaDialogs, SecurityEvents,
+    redirect_when_logged_out, signed_in,
 };
-use crate::domain::{Password, Username};
 
 const LOGIN: &str = "/webmail";
 const INBOX: &str = "/webmail/inbox";
@@ -27,13 +26,10 @@ const ACCOUNT: &str = "/webmail/account";
 /// The webmail's login form; with 2FA on, the code pop-up opens over it.
 #[component]
 pub fn WebmailLoginPage() -> impl IntoView {
-    let hydrated = use_hydrated();
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let email_error = email_check(email);
-    let password_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let form = MailboxLogin::new();
+    let MailboxLogin {
+        password, error, busy, ..
+    } = form;
     let asking_code = RwSignal::new(false);
     let navigate = use_navigate();
 
@@ -41,18 +37,9 @@ pub fn WebmailLoginPage() -> impl IntoView {
         let navigate = navigate.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            email_error.show();
-            let address = Username::parse_email(&email.get_untracked());
-            let pass = Password::parse(&password.get_untracked());
-            password_error.set(pass.as_ref().err().map(|e| e.message.to_owned()));
-            let (Ok(address), Ok(pass)) = (address, pass) else {
+            let Some((address, pass)) = form.take() else {
                 return;
             };
-            if busy.get_untracked() {
-                return;
-            }
-            busy.set(true);
-            error.set(None);
             let request = LoginRequest {
                 username: address.as_str().to_owned(),
                 password: pass.expose().to_owned(),
@@ -90,45 +77,13 @@ pub fn WebmailLoginPage() -> impl IntoView {
             <main class="page narrow wm-login">
                 <form class="card" method="post" on:submit=submit novalidate>
                     <h1>"Log in to Webmail"</h1>
-                    <Field id="email" label="E-mail address" value=email input_type="email" inputmode="email"
-                        autocomplete="username" error=email_error.message />
-                    <Field id="password" label="Password" value=password input_type="password"
-                        autocomplete="current-password" error=password_error />
-                    <ErrorNote message=error />
-                    <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
+                    <MailboxLoginFields form />
                 </form>
             </main>
             {move || asking_code.get().then(|| view! { <CodePopup on_done on_restart /> })}
         </div>
     }
     .into_any()
-}
-
-/// The e-mail field's message: shown from the first submit on, then kept up
-/// to date while typing, so a half-typed address is not called wrong early.
-#[derive(Clone, Copy)]
-pub(super) struct EmailCheck {
-    shown: RwSignal<bool>,
-    pub message: Signal<Option<String>>,
-}
-
-impl EmailCheck {
-    pub fn show(self) {
-        self.shown.set(true);
-    }
-}
-
-/// Checks `email` with [`Username::parse_email`], the rule the server applies
-/// to mailbox logins.
-pub(super) fn email_check(email: RwSignal<String>) -> EmailCheck {
-    let shown = RwSignal::new(false);
-    let message = Signal::derive(move || {
-        if !shown.get() {
-            return None;
-        }
-        Username::parse_email(&email.get()).err().map(|e| e.message.to_owned())
-    });
-    EmailCheck { shown, message }
 }
 
 /// "Login required": the pop-up asking for the app's code (or a recovery
@@ -223,15 +178,6 @@ pub fn WebmailHomePage() -> impl IntoView {
     .into_any()
 }
 
-/// Which dialog is open over My account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialog {
-    None,
-    Enable,
-    Disable,
-    Regenerate,
-}
-
 /// The tabs of My account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
@@ -246,10 +192,10 @@ pub fn WebmailAccountPage() -> impl IntoView {
     let me = LocalResource::new(client::me);
     let events = LocalResource::new(client::my_events);
     redirect_when_logged_out(me, LOGIN);
-    let dialog = RwSignal::new(Dialog::None);
+    let dialog = RwSignal::new(OwnMfaDialog::None);
     let tab = RwSignal::new(Tab::Account);
     let close = Callback::new(move |changed: bool| {
-        dialog.set(Dialog::None);
+        dialog.set(OwnMfaDialog::None);
         if changed {
             me.refetch();
             events.refetch();
@@ -282,14 +228,7 @@ pub fn WebmailAccountPage() -> impl IntoView {
                     </Suspense>
                 </div>
             </main>
-            {move || match dialog.get() {
-                Dialog::None => ().into_any(),
-                Dialog::Enable => view! {
-                    <EnableDialog target=MfaTarget::Me title="Enable MFA" done_label="Save" close />
-                }.into_any(),
-                Dialog::Disable => view! { <DisableDialog title="Disable MFA" confirm_label="Save" close /> }.into_any(),
-                Dialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
-            }}
+            <OwnMfaDialogs open=dialog close enable_title="Enable MFA" disable_title="Disable MFA" save_label="Save" />
         </div>
     }
     .into_any()
@@ -341,7 +280,7 @@ fn Tabs(tab: RwSignal<Tab>) -> impl IntoView {
 
 /// The Account tab: the mailbox and its MFA section.
 #[component]
-fn MfaSection(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
+fn MfaSection(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
     let totp = me.mfa.totp;
     let left = me.mfa.recovery_codes_left;
     view! {
@@ -359,10 +298,10 @@ fn MfaSection(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                     </p>
                     <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
                     <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| dialog.set(Dialog::Disable)>
+                        <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
                             "Disable MFA"
                         </button>
-                        <button type="button" class="secondary" on:click=move |_| dialog.set(Dialog::Regenerate)>
+                        <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                             "New recovery codes"
                         </button>
                     </div>
@@ -375,7 +314,7 @@ fn MfaSection(me: MeResponse, dialog: RwSignal<Dialog>) -> impl IntoView {
                         "6-digit code from an authenticator app on your phone."
                     </p>
                     <div class="actions">
-                        <button type="button" on:click=move |_| dialog.set(Dialog::Enable)>"Enable MFA"</button>
+                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable MFA"</button>
                     </div>
                 }.into_any()
             }}

@@ -44,6 +44,13 @@ fn summary(account: account::Model, owners: &HashMap<i32, String>) -> Result<Acc
     })
 }
 
+/// Login `id` for setting up its 2FA: see [`owner_only`].
+async fn owned(state: &AppState, user: &AuthUser, id: i32) -> Result<Managed, ServiceError> {
+    let target = accounts::managed_by(&state.db, &user.account, id).await?;
+    owner_only(&target)?;
+    Ok(target)
+}
+
 /// Only the customer a login belongs to sets its 2FA up: its user must scan
 /// the QR code. Administrators may only switch 2FA off.
 fn owner_only(target: &Managed) -> Result<(), ServiceError> {
@@ -125,8 +132,7 @@ pub async fn setup(
     AccountId(id): AccountId,
     ApiJson(request): ApiJson<PasswordRequest>,
 ) -> ApiResult<Json<TotpSetupResponse>> {
-    let target = accounts::managed_by(&state.db, &user.account, id).await?;
-    owner_only(&target)?;
+    let target = owned(&state, &user, id).await?;
     let password = Password::parse(&request.password)?;
     let setup = mfa::setup(
         &state.db,
@@ -137,11 +143,7 @@ pub async fn setup(
         secret(&password),
     )
     .await?;
-    Ok(Json(TotpSetupResponse {
-        secret: setup.secret,
-        otpauth_uri: setup.otpauth_uri,
-        qr_svg: setup.qr_svg,
-    }))
+    Ok(Json(setup.into()))
 }
 
 /// Finishes set-up with a code from the login user's app; answers that
@@ -162,8 +164,7 @@ pub async fn activate(
     AccountId(id): AccountId,
     ApiJson(request): ApiJson<TotpActivateRequest>,
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
-    let target = accounts::managed_by(&state.db, &user.account, id).await?;
-    owner_only(&target)?;
+    let target = owned(&state, &user, id).await?;
     let code = OtpCode::parse(&request.code)?;
     let trail = trail.acting(&user.account);
     let codes = mfa::activate(

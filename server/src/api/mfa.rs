@@ -35,6 +35,16 @@ fn proof(request: &PasswordAndCodeRequest) -> Result<mfa::Proof, ApiError> {
     })
 }
 
+impl From<mfa::TotpSetup> for TotpSetupResponse {
+    fn from(setup: mfa::TotpSetup) -> Self {
+        Self {
+            secret: setup.secret,
+            otpauth_uri: setup.otpauth_uri,
+            qr_svg: setup.qr_svg,
+        }
+    }
+}
+
 pub(super) fn shown(codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
     Json(RecoveryCodesResponse {
         recovery_codes: codes.iter().map(RecoveryCode::display).collect(),
@@ -56,11 +66,7 @@ pub async fn setup(
     let password = Password::parse(&request.password)?;
     let me = &user.account;
     let setup = mfa::setup(&state.db, &state.hasher, &state.totp, me, me, secret(&password)).await?;
-    Ok(Json(TotpSetupResponse {
-        secret: setup.secret,
-        otpauth_uri: setup.otpauth_uri,
-        qr_svg: setup.qr_svg,
-    }))
+    Ok(Json(setup.into()))
 }
 
 /// Finishes enrolment with a code from the app; answers the recovery codes,
