@@ -42,6 +42,8 @@ pub struct LoginRequest {
 pub enum MfaMethod {
     Totp,
     RecoveryCode,
+    /// A 6-digit code e-mailed on request (`POST /api/v1/login/mfa/email`).
+    Email,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,8 +75,54 @@ pub struct MeResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct MfaStatus {
+    /// What the next login asks for after the password.
+    pub active: ActiveFactor,
     pub totp: TotpStatus,
+    /// Where e-mailed codes and security notices go.
+    pub contact_email: Option<String>,
+    /// E-mailed codes are this login's second factor whenever the app is not.
+    pub email_codes: bool,
     pub recovery_codes_left: u32,
+}
+
+/// The second factor a login uses now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActiveFactor {
+    /// The password alone.
+    None,
+    /// A 6-digit code e-mailed at each login, valid 15 minutes.
+    Email,
+    /// A code from an authenticator app (TOTP), or a recovery code.
+    App,
+}
+
+/// `POST /api/v1/login/mfa/email`: a code is on its way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct EmailCodeSent {
+    /// The address, mostly hidden: `c•••••@example.com`.
+    pub sent_to: String,
+    /// Seconds the code is valid.
+    pub valid_for: u64,
+    /// Seconds before another code may be asked for.
+    pub resend_after: u64,
+}
+
+/// The token from a notice's "This wasn't me" link.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotMeRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct NotMeResponse {
+    /// The login that was secured.
+    pub username: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +195,9 @@ pub enum MfaState {
     Off,
     /// A QR code was shown; no code from it has been verified yet.
     Pending,
-    /// Logging in needs a code.
+    /// Logging in needs a code sent by e-mail.
+    Email,
+    /// Logging in needs a code from the authenticator app.
     On,
 }
 
@@ -156,6 +206,7 @@ impl MfaState {
         match self {
             Self::Off => "off",
             Self::Pending => "pending",
+            Self::Email => "email",
             Self::On => "on",
         }
     }
@@ -171,6 +222,9 @@ pub struct AccountSummary {
     /// The customer a package or mailbox login belongs to.
     pub owner: Option<String>,
     pub mfa: MfaState,
+    pub contact_email: Option<String>,
+    /// When its user reported a notice as "This wasn't me" (Unix seconds).
+    pub flagged_at: Option<i64>,
     /// Unix seconds.
     pub last_login_at: Option<i64>,
     /// Unix seconds.

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_accounts_sessions_mfa;
 mod m20261123_000002_security_events;
+mod m20261124_000003_email_codes_and_notices;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_accounts_sessions_mfa::Migration),
             Box::new(m20261123_000002_security_events::Migration),
+            Box::new(m20261124_000003_email_codes_and_notices::Migration),
         ]
     }
 }

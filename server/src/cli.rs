@@ -4,12 +4,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use app::domain::{AccountKind, NewPassword, Username};
+use app::domain::{AccountKind, EmailAddress, NewPassword, Username};
 use clap::{Args, Parser, Subcommand};
 
 use crate::clock::Clock;
 use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings};
 use crate::service::accounts::{self, NewAccount};
+use crate::service::mail::MailSettings;
 use crate::service::totp::TotpPolicy;
 use crate::service::{PasswordHasher, ServiceError, mfa};
 use crate::{Application, database};
@@ -60,6 +61,14 @@ pub struct ServeArgs {
     /// for the security log; repeat, or comma-separate in the variable.
     #[arg(long = "trusted-proxy", env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The SMTP server for e-mailed codes and security notices, in lettre's
+    /// format: smtp://127.0.0.1:2525, smtps://user:pass@mail.example.com,
+    /// smtp://mail.example.com:587?tls=required. Without it, mail is off.
+    #[arg(long, env = "TESSERA_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of every mail.
+    #[arg(long, env = "TESSERA_MAIL_FROM", default_value = "Tessera <tessera@localhost>")]
+    pub mail_from: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,6 +86,17 @@ pub enum AccountCommand {
         /// The customer a package or mailbox login belongs to.
         #[arg(long)]
         owner: Option<String>,
+        /// Where e-mailed codes and security notices go (for a mailbox, another address).
+        #[arg(long)]
+        email: Option<String>,
+        /// The kinds of login that get e-mailed codes from creation (when they have --email).
+        #[arg(
+            long,
+            env = "TESSERA_EMAIL_CODES_FOR",
+            value_delimiter = ',',
+            default_value = "customer"
+        )]
+        email_codes_for: Vec<AccountKind>,
     },
     /// List every login.
     List,
@@ -105,9 +125,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             username,
             password_stdin: _,
             owner,
+            email,
+            email_codes_for,
         }) => {
             let password = read_password_line(std::io::stdin().lock())?;
-            create_account(&cli.database_url, kind, &username, &password, owner.as_deref()).await
+            let new = NewAccount {
+                kind,
+                username: Username::parse(&username)?,
+                password: NewPassword::parse(&password)?,
+                owner: owner.as_deref().map(Username::parse).transpose()?,
+                email: None,
+                email_codes: email_codes_for.contains(&kind),
+            };
+            let email = email
+                .as_deref()
+                .map(|e| EmailAddress::for_login(e, kind, &new.username))
+                .transpose()?;
+            create_account(&cli.database_url, NewAccount { email, ..new }).await
         }
         Command::Account(AccountCommand::List) => list_accounts(&cli.database_url).await,
         Command::Account(AccountCommand::ResetMfa { username }) => reset_mfa(&cli.database_url, &username).await,
@@ -117,7 +151,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         listen: args.listen,
-        database_url,
         site_root: args.site_root,
         totp: TotpPolicy {
             issuer: args.issuer,
@@ -127,7 +160,11 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         public_origin: args.public_origin,
         trusted_proxies: args.trusted_proxies,
-        clock: Clock::System,
+        mail: args.smtp_url.map(|smtp_url| MailSettings {
+            smtp_url,
+            from: args.mail_from,
+        }),
+        ..Settings::new(database_url)
     };
     if !settings.site_root.join("pkg").is_dir() {
         tracing::warn!(
@@ -148,26 +185,20 @@ fn read_password_line(input: impl std::io::BufRead) -> anyhow::Result<String> {
     Ok(line.strip_suffix('\r').unwrap_or(&line).to_owned())
 }
 
-async fn create_account(
-    database_url: &str,
-    kind: AccountKind,
-    username: &str,
-    password: &str,
-    owner: Option<&str>,
-) -> anyhow::Result<()> {
-    let new = NewAccount {
-        kind,
-        username: Username::parse(username)?,
-        password: NewPassword::parse(password)?,
-        owner: owner.map(Username::parse).transpose()?,
-    };
+async fn create_account(database_url: &str, new: NewAccount) -> anyhow::Result<()> {
+    let username = new.username.clone();
     let db = database::connect(database_url).await?;
     let hasher = PasswordHasher::new()?;
     let now = Clock::System.now();
     match accounts::create(&db, &hasher, new, now).await {
         Ok(account) => {
+            let second_factor = match (&account.email, account.email_codes) {
+                (Some(email), true) => format!("codes by e-mail to {email}"),
+                (Some(email), false) => format!("notices to {email}, no second factor yet"),
+                (None, _) => "no contact address, no second factor yet".to_owned(),
+            };
             println!(
-                "created {} login {} (id {})",
+                "created {} login {} (id {}): {second_factor}",
                 account.kind, account.username, account.id
             );
             Ok(())
@@ -182,13 +213,17 @@ async fn list_accounts(database_url: &str) -> anyhow::Result<()> {
     let all = accounts::list(&db).await?;
     let owners: std::collections::HashMap<i32, &str> = all.iter().map(|a| (a.id, a.username.as_str())).collect();
     println!(
-        "{:<5} {:<9} {:<32} {:<20} {:<4}",
-        "ID", "KIND", "USERNAME", "OWNER", "2FA"
+        "{:<5} {:<9} {:<32} {:<20} {:<8} {}",
+        "ID", "KIND", "USERNAME", "OWNER", "2FA", "E-MAIL"
     );
     for a in &all {
         let owner = a.owner_id.and_then(|id| owners.get(&id).copied()).unwrap_or("-");
         let mfa = accounts::mfa_state(a).as_str();
-        println!("{:<5} {:<9} {:<32} {:<20} {:<4}", a.id, a.kind, a.username, owner, mfa);
+        let email = a.email.as_deref().unwrap_or("-");
+        println!(
+            "{:<5} {:<9} {:<32} {:<20} {:<8} {email}",
+            a.id, a.kind, a.username, owner, mfa
+        );
     }
     Ok(())
 }

@@ -3,8 +3,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::clock::Clock;
+use crate::service::mail::MailSettings;
 use crate::service::totp::TotpPolicy;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db?mode=rwc";
@@ -27,6 +29,11 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` is believed: the security log
     /// then shows the browser's address instead of the proxy's.
     pub trusted_proxies: Vec<IpAddr>,
+    /// SMTP, for e-mailed codes and security notices; `None`: mail is off,
+    /// e-mailed codes are not asked for, notices wait in the outbox.
+    pub mail: Option<MailSettings>,
+    /// How often the outbox worker looks for notices to send.
+    pub outbox_every: Duration,
     pub clock: Clock,
 }
 
@@ -41,6 +48,8 @@ impl Settings {
             secure_cookies: false,
             public_origin: None,
             trusted_proxies: Vec::new(),
+            mail: None,
+            outbox_every: Duration::from_secs(1),
             clock: Clock::System,
         }
     }

@@ -1,6 +1,7 @@
 //! Building the application: database, state, routes, listener.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use app::{App, shell};
@@ -16,15 +17,27 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{self, ApiError, AppState};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::database;
 use crate::service::PasswordHasher;
+use crate::service::mail::Mailer;
+use crate::service::notices;
 
 /// A built Tessera, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    outbox: Option<Outbox>,
+}
+
+/// What the outbox worker needs; it runs while the application serves.
+struct Outbox {
+    mailer: Mailer,
+    base_url: Arc<str>,
+    clock: Clock,
+    every: Duration,
 }
 
 impl Application {
@@ -33,6 +46,27 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let mailer = match &settings.mail {
+            Some(mail) => Some(Mailer::new(mail)?),
+            None => {
+                tracing::warn!(
+                    "mail is off (no --smtp-url): e-mailed codes are not offered, so logins that use them \
+                     need their password only; security notices wait in the outbox until mail is on"
+                );
+                None
+            }
+        };
+        // Where links in mails point: the public origin, else the address served.
+        let base_url: Arc<str> = match &settings.public_origin {
+            Some(origin) => origin.as_str().into(),
+            None => format!("http://{}", listener.local_addr()?).into(),
+        };
+        let outbox = mailer.clone().map(|mailer| Outbox {
+            mailer,
+            base_url,
+            clock: settings.clock.clone(),
+            every: settings.outbox_every,
+        });
         let site_root = settings.site_root.to_string_lossy().into_owned();
         let leptos = LeptosOptions::builder()
             .output_name("tessera")
@@ -48,6 +82,7 @@ impl Application {
             secure_cookies: settings.secure_cookies,
             public_origin: settings.public_origin.map(Into::into),
             trusted_proxies: settings.trusted_proxies.into(),
+            mailer: mailer.map(Arc::new),
             leptos: leptos.clone(),
         };
         let pages = generate_route_list(App);
@@ -62,7 +97,12 @@ impl Application {
                 axum::response::IntoResponse::into_response(ApiError::internal())
             }))
             .with_state(state);
-        Ok(Self { listener, router, db })
+        Ok(Self {
+            listener,
+            router,
+            db,
+            outbox,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,14 +113,32 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the process gets Ctrl-C or SIGTERM.
+    /// Serves, and delivers the outbox, until the process gets Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Aborted when serving ends, or when this future is dropped.
+        let _worker = self.outbox.map(|o| {
+            AbortOnDrop(notices::spawn_worker(
+                self.db.clone(),
+                o.mailer,
+                o.base_url,
+                o.clock,
+                o.every,
+            ))
+        });
         let router = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -8,6 +8,7 @@
 mod account_kind;
 mod appended_code;
 mod code;
+mod email;
 mod password;
 mod recovery_code;
 mod security_event;
@@ -17,6 +18,7 @@ mod username;
 pub use account_kind::AccountKind;
 pub use appended_code::split_appended_code;
 pub use code::{OtpCode, SecondFactor};
+pub use email::{EmailAddress, mask as mask_email};
 pub use password::{NewPassword, Password};
 pub use recovery_code::RecoveryCode;
 pub use security_event::SecurityEventKind;

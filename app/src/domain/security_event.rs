@@ -17,10 +17,13 @@ pub enum SecurityEventKind {
     MfaResetByOwner,
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
+    EmailCodeSent,
+    SecondStepFailed,
+    ReportedNotMe,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 13] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::CodeFailed,
@@ -31,6 +34,9 @@ impl SecurityEventKind {
         Self::MfaResetByOwner,
         Self::RecoveryCodeUsed,
         Self::RecoveryCodesRegenerated,
+        Self::EmailCodeSent,
+        Self::SecondStepFailed,
+        Self::ReportedNotMe,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -45,6 +51,9 @@ impl SecurityEventKind {
             Self::MfaResetByOwner => "mfa_reset_by_owner",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::EmailCodeSent => "email_code_sent",
+            Self::SecondStepFailed => "second_step_failed",
+            Self::ReportedNotMe => "reported_not_me",
         }
     }
 
@@ -61,6 +70,9 @@ impl SecurityEventKind {
             Self::MfaResetByOwner => "2FA switched off by the customer",
             Self::RecoveryCodeUsed => "Recovery code used",
             Self::RecoveryCodesRegenerated => "New recovery codes",
+            Self::EmailCodeSent => "Login code sent by e-mail",
+            Self::SecondStepFailed => "Login ended: 5 wrong codes after the right password",
+            Self::ReportedNotMe => "Reported \u{201c}This wasn't me\u{201d}",
         }
     }
 
@@ -68,7 +80,13 @@ impl SecurityEventKind {
     pub const fn is_alarming(self) -> bool {
         matches!(
             self,
-            Self::LoginFailed | Self::CodeFailed | Self::Throttled | Self::MfaResetByAdmin | Self::MfaResetByOwner
+            Self::LoginFailed
+                | Self::CodeFailed
+                | Self::Throttled
+                | Self::MfaResetByAdmin
+                | Self::MfaResetByOwner
+                | Self::SecondStepFailed
+                | Self::ReportedNotMe
         )
     }
 }

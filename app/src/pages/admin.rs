@@ -86,7 +86,7 @@ fn parse_choice<T: std::str::FromStr>(value: &str) -> Option<T> {
 
 /// [`parse_choice`] for the 2FA state, which has no `FromStr`.
 fn mfa_choice(value: &str) -> Option<MfaState> {
-    [MfaState::Off, MfaState::Pending, MfaState::On]
+    [MfaState::Off, MfaState::Pending, MfaState::Email, MfaState::On]
         .into_iter()
         .find(|s| s.as_str() == value)
 }
@@ -138,7 +138,7 @@ fn AccountsTab(me: String) -> impl IntoView {
                     .chain(AccountKind::ALL.into_iter().map(|k| (k.as_str(), k.label())))
                     .collect() />
             <Select id="admin-mfa" label="2FA" value=mfa
-                options=vec![("", "Any state"), ("off", "Off"), ("pending", "Set-up not finished"), ("on", "On")] />
+                options=vec![("", "Any state"), ("off", "Off"), ("pending", "Set-up not finished"), ("email", "Codes by e-mail"), ("on", "On (app)")] />
             <div class="filter-submit"><button type="submit">"Search"</button></div>
         </form>
         <p role="status" class="done-note">{move || done.get()}</p>
@@ -183,13 +183,21 @@ fn AccountRow(
 ) -> impl IntoView {
     let login = Login::from(&account);
     let (badge, state) = match account.mfa {
-        MfaState::On => ("badge on", "2FA on"),
+        MfaState::On => ("badge on", "2FA on (app)"),
         MfaState::Pending => ("badge pending", "2FA set-up not finished"),
+        MfaState::Email => ("badge email", "Codes by e-mail"),
         MfaState::Off => ("badge off", "2FA off"),
     };
+    let flagged = account.flagged_at.map(|at| {
+        view! {
+            <span class="badge flagged" title="Its user opened the link in a security notice">
+                "Reported \u{201c}This wasn't me\u{201d} "{format_utc(at)}
+            </span>
+        }
+    });
     let last_login = account.last_login_at.map_or_else(|| "never".to_owned(), format_utc);
     let switch = match (account.mfa, own) {
-        (MfaState::Off, _) => None,
+        (MfaState::Off | MfaState::Email, _) => None,
         (_, true) => Some(view! { <a href="/account">"Yours: manage it under My Account"</a> }.into_any()),
         (_, false) => Some(
             view! {
@@ -212,6 +220,7 @@ fn AccountRow(
             </div>
             <div class="login-state">
                 <span class=badge>{state}</span>
+                {flagged}
                 <span class="muted">"Last login: "{last_login}</span>
                 {switch}
             </div>

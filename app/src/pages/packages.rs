@@ -12,7 +12,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{AccountFilter, AccountList, AccountSummary, MeResponse, MfaState};
 use crate::client::{self, ClientError};
 use crate::components::{EnableDialog, Login, MfaTarget, SwitchOffDialog, TopBar};
-use crate::domain::AccountKind;
+use crate::domain::{AccountKind, format_utc};
 
 /// Which dialog is open over the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,22 +207,36 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
             .into_any(),
             None,
         ),
-        MfaState::Off | MfaState::Pending => (
+        MfaState::Off | MfaState::Pending | MfaState::Email => (
             view! {
                 <button type="button" class="secondary state-off" on:click=move |_| open(Dialog::Activate(target.clone()))>
                     "inactive – click to activate"
                 </button>
             }
             .into_any(),
-            // A QR code was shown but no code confirmed: starting again shows a new one.
-            (login.mfa == MfaState::Pending)
-                .then_some("Set-up was started but not finished (no code was confirmed). Start again for a new QR code."),
+            match login.mfa {
+                // A QR code was shown but no code confirmed: starting again shows a new one.
+                MfaState::Pending => Some(
+                    "Set-up was started but not finished (no code was confirmed). Start again for a new QR code."
+                        .to_owned(),
+                ),
+                MfaState::Email => login
+                    .contact_email
+                    .as_deref()
+                    .map(|to| format!("Login codes go by e-mail to {to}. Activating the app replaces them.")),
+                _ => None,
+            },
         ),
     };
     view! {
         <li class="login-row" data-mfa=login.mfa.as_str()>
             <div class="login-name">
                 <strong>{login.username}</strong>
+                {login.flagged_at.map(|at| view! {
+                    <span class="badge flagged" title="Its user opened the link in a security notice">
+                        "Reported \u{201c}This wasn't me\u{201d} "{format_utc(at)}
+                    </span>
+                })}
             </div>
             <div class="login-state">
                 {button}

@@ -38,6 +38,8 @@ fn summary(account: account::Model, owners: &HashMap<i32, String>) -> Result<Acc
         kind: accounts::kind_of(&account)?,
         owner: account.owner_id.and_then(|id| owners.get(&id).cloned()),
         mfa: accounts::mfa_state(&account),
+        contact_email: account.email.clone(),
+        flagged_at: account.flagged_at,
         last_login_at: account.last_login_at,
         created_at: account.created_at,
         username: account.username,

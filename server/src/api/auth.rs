@@ -1,6 +1,9 @@
 //! Logging in and out, and who is logged in.
 
-use app::api::{CombinedLoginRequest, ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, MfaMethod};
+use app::api::{
+    ActiveFactor, CombinedLoginRequest, EmailCodeSent, ErrorBody, LoginRequest, LoginResponse, MeResponse,
+    MfaCodeRequest, MfaMethod,
+};
 use app::domain::{Password, SecondFactor, Username};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,18 +16,26 @@ use super::{ApiError, ApiResult, AppState};
 use crate::service::ServiceError;
 use crate::service::audit::Trail;
 use crate::service::sessions::{self, Stage};
-use crate::service::{accounts, login, mfa};
+use crate::service::{accounts, email_codes, login, mfa};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
         .route("/login/mfa", post(login_mfa))
+        .route("/login/mfa/email", post(login_mfa_email))
         .route("/login/combined", post(login_combined))
         .route("/logout", post(logout))
         .route("/me", get(me))
 }
 
-const SECOND_FACTORS: [MfaMethod; 2] = [MfaMethod::Totp, MfaMethod::RecoveryCode];
+/// What the code step takes for each second factor.
+fn methods(factor: ActiveFactor) -> Vec<MfaMethod> {
+    match factor {
+        ActiveFactor::App => vec![MfaMethod::Totp, MfaMethod::RecoveryCode],
+        ActiveFactor::Email => vec![MfaMethod::Email],
+        ActiveFactor::None => Vec::new(),
+    }
+}
 
 /// The password step. Any session the browser had ends here; the new one
 /// gets a new token (no session fixation).
@@ -46,17 +57,53 @@ pub async fn login(
         sessions::delete(&state.db, &old).await?;
     }
     let now = state.clock.now();
-    let logged_in = login::password_step(&state.db, &state.hasher, &username, &password, now, &trail).await?;
+    let logged_in = login::password_step(
+        &state.db,
+        &state.hasher,
+        &username,
+        &password,
+        state.mail_on(),
+        now,
+        &trail,
+    )
+    .await?;
     let response = match logged_in.stage {
         Stage::Full => LoginResponse::Ok,
         Stage::PendingMfa => LoginResponse::MfaRequired {
-            methods: SECOND_FACTORS.to_vec(),
+            methods: methods(logged_in.factor),
         },
     };
     Ok((jar.add(state.session_cookie(&logged_in.token)), Json(response)))
 }
 
-/// The code step: an app code (`"189 145"`) or a recovery code.
+/// Sends the pending login a 6-digit code by e-mail, valid 15 minutes; a new
+/// code voids the one before. At most once a minute.
+#[utoipa::path(post, path = "/api/v1/login/mfa/email", tag = "login", responses(
+    (status = 200, description = "A code is on its way", body = EmailCodeSent),
+    (status = 401, description = "`no_pending_login`", body = ErrorBody),
+    (status = 409, description = "`email_codes_not_offered`: this login uses an app, or has no address", body = ErrorBody),
+    (status = 429, description = "`resend_too_soon`, with Retry-After", body = ErrorBody),
+    (status = 503, description = "`mail_unavailable`: the mail server did not take it; try again", body = ErrorBody),
+))]
+pub async fn login_mfa_email(
+    State(state): State<AppState>,
+    pending: PendingLogin,
+    trail: Trail,
+) -> ApiResult<Json<EmailCodeSent>> {
+    let Some(mailer) = state.mailer.as_deref() else {
+        return Err(ServiceError::EmailCodesNotOffered.into());
+    };
+    let account = accounts::get(&state.db, pending.session.account_id).await?;
+    let sent = email_codes::send(&state.db, mailer, &account, state.clock.now(), &trail).await?;
+    Ok(Json(EmailCodeSent {
+        sent_to: sent.to,
+        valid_for: email_codes::VALID_FOR.unsigned_abs(),
+        resend_after: email_codes::RESEND_AFTER.unsigned_abs(),
+    }))
+}
+
+/// The code step: an app code (`"189 145"`), a recovery code, or the code
+/// that was e-mailed.
 #[utoipa::path(post, path = "/api/v1/login/mfa", tag = "login", request_body = MfaCodeRequest, responses(
     (status = 200, description = "Logged in", body = LoginResponse),
     (status = 401, description = "`invalid_code`; `login_expired` after 5 wrong codes; `no_pending_login`", body = ErrorBody),
@@ -85,6 +132,7 @@ pub async fn login_mfa(
 #[utoipa::path(post, path = "/api/v1/login/combined", tag = "login", request_body = CombinedLoginRequest, responses(
     (status = 200, description = "Logged in", body = LoginResponse),
     (status = 401, description = "`invalid_credentials`: wrong user, password or code, alike", body = ErrorBody),
+    (status = 409, description = "`email_code_login`: the password was right, but this login gets its codes by e-mail (use the two-step login)", body = ErrorBody),
     (status = 422, description = "`invalid_input`: no username or nothing typed", body = ErrorBody),
     (status = 429, description = "`too_many_attempts`, with Retry-After", body = ErrorBody),
     (status = 503, description = "`server_busy`", body = ErrorBody),
@@ -107,6 +155,7 @@ pub async fn login_combined(
         &state.totp,
         &username,
         &request.password_and_code,
+        state.mail_on(),
         now,
         &trail,
     )
@@ -140,7 +189,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
     let left = mfa::recovery_codes_left(&state.db, user.account.id).await?;
     Ok(Json(MeResponse {
         kind: accounts::kind_of(&user.account).map_err(ApiError::from)?,
-        mfa: mfa::status(&state.totp, &user.account, left),
+        mfa: mfa::status(&state.totp, &user.account, left, state.mail_on()),
         username: user.account.username,
     }))
 }

@@ -130,6 +130,41 @@ impl From<ServiceError> for ApiError {
             ServiceError::InvalidOwner(why) => (S::UNPROCESSABLE_ENTITY, "invalid_owner", (*why).into()),
             ServiceError::AccountNotFound => return Self::not_found(),
             ServiceError::Forbidden(why) => (S::FORBIDDEN, "forbidden", (*why).into()),
+            ServiceError::ResendTooSoon { retry_after } => {
+                let mut e = Self::new(
+                    S::TOO_MANY_REQUESTS,
+                    "resend_too_soon",
+                    format!(
+                        "A code was sent less than a minute ago. You can ask for a new one in {retry_after} seconds."
+                    ),
+                );
+                e.retry_after = Some(*retry_after);
+                return e;
+            }
+            ServiceError::MailUnavailable => {
+                let mut e = Self::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "mail_unavailable",
+                    "The code could not be sent: our mail server is not answering. Please try again in a moment.",
+                );
+                e.retry_after = Some(10);
+                return e;
+            }
+            ServiceError::EmailCodesNotOffered => (
+                S::CONFLICT,
+                "email_codes_not_offered",
+                "This login does not get its codes by e-mail.".into(),
+            ),
+            ServiceError::EmailCodeLogin => (
+                S::CONFLICT,
+                "email_code_login",
+                "This login gets its codes by e-mail: log in with the two-step login, which sends you one.".into(),
+            ),
+            ServiceError::LinkNotFound => (
+                S::NOT_FOUND,
+                "link_not_found",
+                "This link does not work: it was used already, has expired, or was copied incompletely.".into(),
+            ),
             ServiceError::Busy => {
                 let mut e = Self::new(
                     S::SERVICE_UNAVAILABLE,

@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod extract;
 mod mfa;
+mod notices;
 pub mod openapi;
 
 use axum::Router;
@@ -21,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::clock::Clock;
 use crate::service::PasswordHasher;
+use crate::service::mail::Mailer;
 use crate::service::totp::TotpPolicy;
 
 pub use error::{ApiError, ApiResult};
@@ -41,6 +43,8 @@ pub struct AppState {
     pub public_origin: Option<Arc<str>>,
     /// Proxies whose `X-Forwarded-For` names the client (see `extract::client_ip`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// `None` when mail is off: no e-mailed codes then.
+    pub mailer: Option<Arc<Mailer>>,
     pub leptos: LeptosOptions,
 }
 
@@ -56,6 +60,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(mfa::router())
         .merge(accounts::router())
         .merge(audit::router())
+        .merge(notices::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
@@ -81,6 +86,11 @@ async fn same_origin_only(State(state): State<AppState>, request: Request, next:
 }
 
 impl AppState {
+    /// Whether this server sends mail, so e-mailed codes are asked for.
+    pub fn mail_on(&self) -> bool {
+        self.mailer.is_some()
+    }
+
     fn same_origin(&self, request: &Request) -> bool {
         let headers = request.headers();
         if headers.get("sec-fetch-site").is_some_and(|v| v == "cross-site") {

@@ -12,6 +12,7 @@ use super::AppState;
     paths(
         super::auth::login,
         super::auth::login_mfa,
+        super::auth::login_mfa_email,
         super::auth::login_combined,
         super::auth::logout,
         super::auth::me,
@@ -26,6 +27,7 @@ use super::AppState;
         super::accounts::activate,
         super::accounts::disable,
         super::audit::list,
+        super::notices::not_me,
     ),
     tags(
         (name = "login", description = "Password step, code step, logout"),

@@ -17,6 +17,13 @@ pub struct Model {
     pub mfa_locked_until: Option<i64>,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    pub email: Option<String>,
+    pub email_codes: bool,
+    pub email_code_hash: Option<String>,
+    pub email_code_expires_at: Option<i64>,
+    pub email_code_sent_at: Option<i64>,
+    pub email_code_failures: i32,
+    pub flagged_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 //! Rules live in `service`, wire types in `app::api`.
 
 pub mod account;
+pub mod notice;
 pub mod recovery_code;
 pub mod security_event;
 pub mod session;

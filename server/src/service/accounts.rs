@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use app::api::{AccountFilter, MfaState};
-use app::domain::{AccountKind, NewPassword, Username};
+use app::domain::{AccountKind, EmailAddress, NewPassword, Username};
 use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -23,6 +23,11 @@ pub struct NewAccount {
     pub password: NewPassword,
     /// The customer a package or mailbox login belongs to.
     pub owner: Option<Username>,
+    /// Where e-mailed codes and security notices go.
+    pub email: Option<EmailAddress>,
+    /// Whether e-mailed codes are its second factor from the start (they
+    /// need an address).
+    pub email_codes: bool,
 }
 
 pub async fn create(
@@ -32,6 +37,11 @@ pub async fn create(
     now: UnixTime,
 ) -> Result<account::Model> {
     new.kind.check_username(&new.username)?;
+    if let Some(email) = &new.email {
+        // The one rule `EmailAddress::for_login` adds: checked again here for
+        // callers that parsed the address alone.
+        EmailAddress::for_login(email.as_str(), new.kind, &new.username)?;
+    }
     let owner_id = match (new.kind, new.owner) {
         (AccountKind::Package | AccountKind::Mailbox, Some(owner)) => {
             let owner = find_by_username(db, &owner).await?;
@@ -68,6 +78,13 @@ pub async fn create(
         mfa_locked_until: Set(None),
         created_at: Set(now),
         last_login_at: Set(None),
+        email_codes: Set(new.email_codes && new.email.is_some()),
+        email: Set(new.email.map(|e| e.as_str().to_owned())),
+        email_code_hash: Set(None),
+        email_code_expires_at: Set(None),
+        email_code_sent_at: Set(None),
+        email_code_failures: Set(0),
+        flagged_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -167,11 +184,19 @@ pub async fn list_managed(
         Some(MfaState::Pending) => query
             .filter(account::Column::TotpSecret.is_null())
             .filter(account::Column::TotpPendingSecret.is_not_null()),
-        Some(MfaState::Off) => query.filter(
-            Condition::all()
-                .add(account::Column::TotpSecret.is_null())
-                .add(account::Column::TotpPendingSecret.is_null()),
-        ),
+        Some(MfaState::Email) => query
+            .filter(account::Column::TotpSecret.is_null())
+            .filter(account::Column::TotpPendingSecret.is_null())
+            .filter(account::Column::EmailCodes.eq(true))
+            .filter(account::Column::Email.is_not_null()),
+        Some(MfaState::Off) => query
+            .filter(account::Column::TotpSecret.is_null())
+            .filter(account::Column::TotpPendingSecret.is_null())
+            .filter(
+                Condition::any()
+                    .add(account::Column::EmailCodes.eq(false))
+                    .add(account::Column::Email.is_null()),
+            ),
     };
     let mut accounts = query
         .order_by_asc(account::Column::Username)
@@ -216,10 +241,13 @@ pub async fn owner_names(db: &impl ConnectionTrait, accounts: &[account::Model])
         .collect())
 }
 
+/// Where a login's second factor stands, as configured (whether this server
+/// sends mail aside).
 pub fn mfa_state(account: &account::Model) -> MfaState {
     match (&account.totp_secret, &account.totp_pending_secret) {
         (Some(_), _) => MfaState::On,
         (None, Some(_)) => MfaState::Pending,
+        (None, None) if account.email_codes && account.email.is_some() => MfaState::Email,
         (None, None) => MfaState::Off,
     }
 }

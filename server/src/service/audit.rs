@@ -71,7 +71,39 @@ impl Trail {
         account: &account::Model,
         now: UnixTime,
     ) -> Result<()> {
-        self.insert(db, kind, Some(account.id), &account.username, now).await
+        self.insert(db, kind, Some(account.id), &account.username, now).await?;
+        if super::notices::is_notice(kind) {
+            let recovery_codes_left = match kind {
+                SecurityEventKind::RecoveryCodeUsed => Some(super::mfa::recovery_codes_left(db, account.id).await?),
+                _ => None,
+            };
+            let details = super::notices::Details {
+                username: account.username.clone(),
+                at: now,
+                actor: self.actor_other_than(Some(account.id)).map(|a| a.name.clone()),
+                ip: self.ip.clone(),
+                user_agent: self.user_agent.clone(),
+                recovery_codes_left,
+                email_codes_after: account.email_codes && account.email.is_some(),
+            };
+            super::notices::queue(db, kind, account, details).await?;
+        }
+        Ok(())
+    }
+
+    /// The request's address, for mails that say where something happened.
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
+    }
+
+    pub fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    /// The actor, unless it is the login itself: acting on oneself is not
+    /// worth a second name.
+    fn actor_other_than(&self, account_id: Option<i32>) -> Option<&Actor> {
+        self.actor.as_ref().filter(|a| a.id.is_none() || a.id != account_id)
     }
 
     /// Records `kind` under a name that was typed, which may or may not be a
@@ -95,8 +127,7 @@ impl Trail {
         username: &str,
         now: UnixTime,
     ) -> Result<()> {
-        // Acting on oneself is not worth a second name.
-        let actor = self.actor.as_ref().filter(|a| a.id.is_none() || a.id != account_id);
+        let actor = self.actor_other_than(account_id);
         tracing::info!(
             target: "security",
             event = kind.as_str(),

@@ -1,6 +1,7 @@
 //! Logging in: the password step, then (when the account has 2FA) the code
 //! step; or both at once, the code appended to the password (User Panel).
 
+use app::api::ActiveFactor;
 use app::domain::{Password, SecondFactor, SecurityEventKind as Event, Username, split_appended_code};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 use secrecy::SecretString;
@@ -21,30 +22,35 @@ pub const CODE_TRIES_PER_LOGIN: i32 = 5;
 pub struct LoggedIn {
     pub token: SessionToken,
     pub stage: Stage,
+    /// What the code step will ask for.
+    pub factor: ActiveFactor,
 }
 
 /// The password step. A wrong password and an unknown user are the same
 /// error and cost the same time (a dummy hash is verified for the latter).
+/// `mail_on`: whether this server sends mail, without which e-mailed codes
+/// are not asked for.
 pub async fn password_step(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
     username: &Username,
     password: &Password,
+    mail_on: bool,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<LoggedIn> {
     let account = accounts::find_by_username(db, username).await?;
     let account = check_password(db, hasher, username, account, password.expose(), now, trail).await?;
-    let stage = if account.totp_secret.is_some() {
-        Stage::PendingMfa
-    } else {
-        Stage::Full
+    let factor = mfa::active_factor(&account, mail_on);
+    let stage = match factor {
+        ActiveFactor::None => Stage::Full,
+        ActiveFactor::Email | ActiveFactor::App => Stage::PendingMfa,
     };
     let token = sessions::create(db, account.id, stage, now).await?;
     if stage == Stage::Full {
         logged_in(db, account, now, trail).await?;
     }
-    Ok(LoggedIn { token, stage })
+    Ok(LoggedIn { token, stage, factor })
 }
 
 /// The code step of a pending login. On success the pending session is
@@ -69,6 +75,7 @@ pub async fn code_step(
         Err(ServiceError::InvalidCode) => {
             if sessions::count_code_failure(db, pending).await? >= CODE_TRIES_PER_LOGIN {
                 sessions::delete(db, &pending.token).await?;
+                trail.record(db, Event::SecondStepFailed, &account, now).await?;
                 return Err(ServiceError::LoginExpired);
             }
             Err(ServiceError::InvalidCode)
@@ -86,12 +93,17 @@ pub async fn code_step(
 /// missing, wrong or used) and [`ServiceError::TooManyAttempts`]; callers
 /// show the first two alike. The code goes through [`mfa::verify`], so
 /// throttling, replay protection and recovery codes work as in two steps.
+/// A login that gets its codes by e-mail cannot log in here (there is no
+/// step to send one): [`ServiceError::EmailCodeLogin`], once the password
+/// was right.
+#[allow(clippy::too_many_arguments)]
 pub async fn combined_step(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
     policy: &TotpPolicy,
     username: &Username,
     password_and_code: &str,
+    mail_on: bool,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<(SessionToken, Option<Verified>)> {
@@ -110,6 +122,9 @@ pub async fn combined_step(
     };
     Password::parse(password).map_err(|_| ServiceError::InvalidCredentials)?;
     let account = check_password(db, hasher, username, account, password, now, trail).await?;
+    if mfa::active_factor(&account, mail_on) == ActiveFactor::Email {
+        return Err(ServiceError::EmailCodeLogin);
+    }
     let verified = match (account.totp_secret.is_some(), factor) {
         (false, _) => None,
         (true, Some(factor)) => Some(mfa::verify(db, policy, &account, &factor, now, trail).await?),

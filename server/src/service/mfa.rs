@@ -2,7 +2,7 @@
 //! code goes through (login, disable, regenerate), with replay protection and
 //! throttling.
 
-use app::api::{MfaStatus, TotpStatus};
+use app::api::{ActiveFactor, MfaStatus, TotpStatus};
 use app::domain::{OtpCode, RecoveryCode, SecondFactor, SecurityEventKind as Event};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -13,6 +13,7 @@ use secrecy::SecretString;
 
 use super::accounts::{Authority, Managed};
 use super::audit::Trail;
+use super::email_codes;
 use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
@@ -48,15 +49,31 @@ pub struct TotpSetup {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verified {
     Totp,
+    EmailCode,
     RecoveryCode { left: u64 },
 }
 
-pub fn status(policy: &TotpPolicy, account: &account::Model, recovery_codes_left: u64) -> MfaStatus {
+/// The second factor `account` logs in with now; e-mailed codes only where
+/// this server can send mail.
+pub fn active_factor(account: &account::Model, mail_on: bool) -> ActiveFactor {
+    if account.totp_secret.is_some() {
+        ActiveFactor::App
+    } else if email_codes::offered(account, mail_on) {
+        ActiveFactor::Email
+    } else {
+        ActiveFactor::None
+    }
+}
+
+pub fn status(policy: &TotpPolicy, account: &account::Model, recovery_codes_left: u64, mail_on: bool) -> MfaStatus {
     MfaStatus {
+        active: active_factor(account, mail_on),
         totp: TotpStatus {
             enabled: account.totp_secret.is_some(),
             period: policy.period,
         },
+        contact_email: account.email.clone(),
+        email_codes: account.email_codes && account.email.is_some() && mail_on,
         recovery_codes_left: u32::try_from(recovery_codes_left).unwrap_or(u32::MAX),
     }
 }
@@ -136,6 +153,9 @@ pub async fn activate(
         .col_expr(account::Column::TotpLastStep, Expr::value(step))
         .col_expr(account::Column::MfaFailures, Expr::value(0))
         .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
+        // From now on the app's codes count, not the e-mailed ones.
+        .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
+        .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(account.id))
         .filter(account::Column::TotpPendingSecret.eq(pending))
         .filter(account::Column::TotpSecret.is_null())
@@ -257,6 +277,8 @@ pub async fn regenerate_recovery_codes(
 /// The one check every second-factor code goes through.
 ///
 /// - Throttled accounts are refused before the code is looked at.
+/// - A login without an app has its 6-digit codes checked against the one it
+///   was e-mailed ([`email_codes::claim`]).
 /// - An app code must match the current step ±skew *and* be later than the
 ///   last step used; claiming the step is one conditional UPDATE, so of two
 ///   concurrent requests with one code exactly one wins.
@@ -306,9 +328,12 @@ async fn check_factor(
 ) -> Result<Verified> {
     take_attempt(db, account.id, now).await?;
     let verified = match factor {
-        SecondFactor::Totp(code) => claim_totp_step(db, policy, account, code, now)
+        SecondFactor::Totp(code) if account.totp_secret.is_some() => claim_totp_step(db, policy, account, code, now)
             .await?
             .then_some(Verified::Totp),
+        SecondFactor::Totp(code) => email_codes::claim(db, account.id, code, now)
+            .await?
+            .then_some(Verified::EmailCode),
         SecondFactor::Recovery(code) => match claim_recovery_code(db, account.id, code, now).await? {
             true => Some(Verified::RecoveryCode {
                 left: recovery_codes_left(db, account.id).await?,

@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod email_codes;
 pub mod login;
+pub mod mail;
 pub mod mfa;
+pub mod notices;
 pub mod password;
 pub mod sessions;
 pub mod totp;
@@ -45,6 +48,16 @@ pub enum ServiceError {
     AccountNotFound,
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("a code was sent less than a minute ago; retry in {retry_after} s")]
+    ResendTooSoon { retry_after: u64 },
+    #[error("the mail server did not take the mail")]
+    MailUnavailable,
+    #[error("this login does not use e-mailed codes")]
+    EmailCodesNotOffered,
+    #[error("this login gets its codes by e-mail: the one-step login cannot ask for one")]
+    EmailCodeLogin,
+    #[error("no such link, or used, or expired")]
+    LinkNotFound,
     #[error("busy: too many password checks in flight")]
     Busy,
     #[error("database")]

@@ -8,8 +8,9 @@ use super::{Result, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
 use crate::entity::session;
 
-/// How long a password-checked login waits for its code.
-pub const PENDING_TTL: i64 = 10 * 60;
+/// How long a password-checked login waits for its code: as long as an
+/// e-mailed code is valid.
+pub const PENDING_TTL: i64 = super::email_codes::VALID_FOR;
 /// How long a full session lasts.
 pub const FULL_TTL: i64 = 12 * 60 * 60;
 

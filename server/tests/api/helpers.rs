@@ -227,6 +227,8 @@ impl TestApp {
             username: Username::parse(username).expect("a valid username"),
             password: NewPassword::parse(password).expect("a valid password"),
             owner: owner.map(|o| Username::parse(o).expect("a valid owner name")),
+            email: None,
+            email_codes: false,
         };
         accounts::create(&self.db, &self.hasher, new, self.now())
             .await

@@ -19,7 +19,7 @@ on_both_databases!(
     a_pending_login_may_only_send_its_code_or_log_out,
     without_a_valid_session_nobody_is_logged_in,
     a_full_session_has_no_code_step_to_take,
-    a_pending_login_expires_after_ten_minutes,
+    a_pending_login_expires_after_fifteen_minutes,
     a_session_expires_after_twelve_hours,
 );
 
@@ -256,12 +256,12 @@ async fn a_full_session_has_no_code_step_to_take(db: Db) {
     browser.me_ok().await;
 }
 
-async fn a_pending_login_expires_after_ten_minutes(db: Db) {
+async fn a_pending_login_expires_after_fifteen_minutes(db: Db) {
     let app = spawn_app(db).await;
     let user = app.user_with_totp("c12345").await;
     let pending = app.pending_login("c12345").await;
 
-    app.advance(10 * 60);
+    app.advance(15 * 60);
 
     let code_step = pending.login_mfa(&app.code_now(&user.secret)).await;
     assert_error(code_step, StatusCode::UNAUTHORIZED, "no_pending_login").await;
