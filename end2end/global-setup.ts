@@ -1,13 +1,15 @@
 // Starts one `tessera serve` for the whole run: a free port on 127.0.0.1, a
-// fresh SQLite database in a temporary directory. Tests find it through
-// TESSERA_E2E_BASE_URL and TESSERA_E2E_DATABASE_URL (environment variables set
-// here reach the workers). The returned function stops it.
+// fresh SQLite database in a temporary directory, and a real SMTP server
+// (xtask/smtp_sink.py, aiosmtpd) that writes every mail it gets into a
+// directory. Tests find them through TESSERA_E2E_BASE_URL,
+// TESSERA_E2E_DATABASE_URL and TESSERA_E2E_MAIL_DIR (environment variables
+// set here reach the workers). The returned function stops both.
 //
-// The server also stops by itself if this runner dies: a watchdog shell reads
-// a pipe from this process and sends SIGTERM once the pipe closes.
+// Both also stop by themselves if this runner dies: the server's watchdog
+// shell and the sink each read a pipe from this process and end once it closes.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +38,28 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** The SMTP sink on a free port, writing mails into `dir`; answers its port. */
+async function startMailSink(dir: string, log: number): Promise<{ port: number; stop: () => void }> {
+  const python = process.env.TESSERA_TEST_PYTHON ?? path.join(os.homedir(), '.cache/tessera-tools/venv/bin/python');
+  const script = path.resolve(__dirname, '../xtask/smtp_sink.py');
+  const sink = spawn(python, [script, '--port', '0', '--dir', dir], { stdio: ['pipe', 'pipe', log] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the SMTP sink did not start within 10 s')), 10_000);
+    sink.on('error', (e) => reject(new Error(`no SMTP sink (${python}): ${e.message}; run xtask/test.sh`)));
+    sink.on('exit', (code) => reject(new Error(`the SMTP sink exited (${code}); is aiosmtpd installed? run xtask/test.sh`)));
+    let seen = '';
+    sink.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /PORT (\d+)/.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  return { port, stop: () => sink.stdin?.end() };
 }
 
 function tail(file: string, lines = 30): string {
@@ -73,10 +97,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const log = openSync(logFile, 'a');
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  const mailDir = path.join(dir, 'mail');
+  mkdirSync(mailDir);
+  const sink = await startMailSink(mailDir, log);
 
   const server = spawn(
     'sh',
-    ['-c', WATCHDOG, bin, '--database-url', databaseUrl, 'serve', '--listen', `127.0.0.1:${port}`, '--site-root', siteRoot],
+    [
+      '-c', WATCHDOG, bin, '--database-url', databaseUrl, 'serve', '--listen', `127.0.0.1:${port}`, '--site-root', siteRoot,
+      '--smtp-url', `smtp://127.0.0.1:${sink.port}`, '--mail-from', 'Tessera <security@example.com>',
+    ],
     { stdio: ['pipe', log, log], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
   );
   let exited = false;
@@ -92,6 +122,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const timer = setTimeout(() => server.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exit;
     clearTimeout(timer);
+    sink.stop();
     if (process.env.TESSERA_E2E_KEEP) {
       console.log(`Kept ${dir} (database and server.log).`);
     } else {
@@ -123,5 +154,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.TESSERA_E2E_BASE_URL = baseUrl;
   process.env.TESSERA_E2E_DATABASE_URL = databaseUrl;
   process.env.TESSERA_E2E_BIN = bin;
+  process.env.TESSERA_E2E_MAIL_DIR = mailDir;
   return stop;
 }

@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    AccountFilter, AccountList, AccountSummary, AuditFilter, CombinedLoginRequest, ErrorBody, LoginRequest,
-    LoginResponse, MeResponse, MfaCodeRequest, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse,
-    SecurityEventList, TotpActivateRequest, TotpSetupResponse,
+    AccountFilter, AccountList, AccountSummary, AuditFilter, CombinedLoginRequest, EmailCodeSent, ErrorBody,
+    LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, NotMeRequest, NotMeResponse, PasswordAndCodeRequest,
+    PasswordRequest, RecoveryCodesResponse, SecurityEventList, TotpActivateRequest, TotpSetupResponse,
 };
 
 /// A failed call, ready to show: the API's error, or a network failure.
@@ -50,6 +50,17 @@ pub async fn login(request: &LoginRequest) -> Result<LoginResponse, ClientError>
 
 pub async fn login_mfa(code: String) -> Result<LoginResponse, ClientError> {
     post_json("/api/v1/login/mfa", &MfaCodeRequest { code }).await
+}
+
+/// Asks for a code by e-mail for the pending login (again: at most once a minute).
+pub async fn send_email_code() -> Result<EmailCodeSent, ClientError> {
+    let (status, body) = transport::send("POST", "/api/v1/login/mfa/email", None).await?;
+    decode(status, &body)
+}
+
+/// "This wasn't me", with the token from a security notice's link.
+pub async fn not_me(token: String) -> Result<NotMeResponse, ClientError> {
+    post_json("/api/v1/not-me", &NotMeRequest { token }).await
 }
 
 pub async fn logout() -> Result<(), ClientError> {

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/webmail/account") view=pages::WebmailAccountPage />
                 <Route path=path!("/user-panel") view=pages::UserPanelLoginPage />
                 <Route path=path!("/user-panel/home") view=pages::UserPanelHomePage />
+                <Route path=path!("/this-wasnt-me") view=pages::NotMePage />
             </Routes>
         </Router>
     }

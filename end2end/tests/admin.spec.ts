@@ -25,7 +25,7 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
   const targetRow = results.filter({ hasText: target.username });
 
   /** Searches the Accounts tab by username part and 2FA state. */
-  async function search(mfa: 'Any state' | 'Off' | 'On'): Promise<void> {
+  async function search(mfa: 'Any state' | 'Off' | 'On (app)'): Promise<void> {
     await accounts.getByLabel('Username contains').fill(target.username.slice(0, -2));
     await accounts.getByLabel('2FA').selectOption({ label: mfa });
     await accounts.getByRole('button', { name: 'Search' }).click();
@@ -40,7 +40,7 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
   });
 
   await test.step('searching by name and 2FA "on" finds the login', async () => {
-    await search('On');
+    await search('On (app)');
     await expect(results).toHaveCount(1);
     await expect(targetRow).toContainText('2FA on');
     await expect(targetRow).toContainText('Customer login');

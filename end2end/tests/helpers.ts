@@ -4,6 +4,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test as base, expect, request, type Locator, type Page } from '@playwright/test';
 import * as OTPAuth from 'otpauth';
 
@@ -40,15 +42,96 @@ export function tessera(args: string[], input?: string): string {
  * is named `<prefix>-<random>@example.com`; package and mailbox logins need
  * the customer that owns them.
  */
-export function createUser(prefix: string, kind: Kind = 'customer', owner?: User): User {
+export function createUser(prefix: string, kind: Kind = 'customer', owner?: User, email?: string): User {
   const name = unique(prefix);
   const user = {
     username: kind === 'mailbox' ? `${name}@example.com` : name,
     password: `Pw ${randomBytes(9).toString('base64url')}`,
   };
   const ownerArgs = owner ? ['--owner', owner.username] : [];
-  tessera(['account', 'create', '--kind', kind, '--username', user.username, '--password-stdin', ...ownerArgs], `${user.password}\n`);
+  const emailArgs = email ? ['--email', email] : [];
+  tessera(
+    ['account', 'create', '--kind', kind, '--username', user.username, '--password-stdin', ...ownerArgs, ...emailArgs],
+    `${user.password}\n`,
+  );
   return user;
+}
+
+/** A new customer with a contact address: e-mailed codes are its second factor from the start. */
+export function createCustomerWithEmail(prefix: string): User & { email: string } {
+  const email = `${unique(prefix)}@mail.example.com`;
+  return { ...createUser(prefix, 'customer', undefined, email), email };
+}
+
+// ---- Mail (the SMTP sink global-setup.ts runs) ---------------------------
+
+export interface Mail {
+  file: string;
+  to: string[];
+  subject: string;
+  /** The message with its quoted-printable parts decoded (headers and MIME boundaries kept). */
+  raw: string;
+}
+
+/** Undoes quoted-printable (RFC 2045): soft line breaks and =XX bytes, read as UTF-8. */
+function decodeQuotedPrintable(text: string): string {
+  const bytes = Buffer.from(text.replace(/=\r?\n/g, ''), 'latin1').toString('latin1');
+  return Buffer.from(bytes.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+}
+
+function readMails(): Mail[] {
+  const dir = env('TESSERA_E2E_MAIL_DIR');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((file) => {
+      const raw = decodeQuotedPrintable(readFileSync(path.join(dir, file), 'latin1'));
+      const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw)?.[1]?.trim() ?? '';
+      return {
+        file,
+        to: header('X-Envelope-To').split(',').map((a) => a.trim().toLowerCase()),
+        subject: header('Subject'),
+        raw,
+      };
+    });
+}
+
+/**
+ * Waits for a mail to `to` whose subject contains `subject` and that was not
+ * in `seen` (files handed out before); answers it and remembers it.
+ */
+export async function waitForMail(to: string, subject: string, seen: Set<string>): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(
+      () => {
+        found = readMails().find((m) => !seen.has(m.file) && m.to.includes(to.toLowerCase()) && m.subject.includes(subject));
+        return found !== undefined;
+      },
+      { message: `a mail to ${to} about "${subject}"`, timeout: 15_000 },
+    )
+    .toBe(true);
+  seen.add(found!.file);
+  return found!;
+}
+
+/** The mails to `to` so far whose subject contains `subject`. */
+export function mailsTo(to: string, subject: string): Mail[] {
+  return readMails().filter((m) => m.to.includes(to.toLowerCase()) && m.subject.includes(subject));
+}
+
+/** The code of a "Your login code: 123456" mail. */
+export function codeIn(mail: Mail): string {
+  const code = /Your login code: (\d{6})/.exec(mail.subject)?.[1];
+  if (!code) throw new Error(`no code in "${mail.subject}"`);
+  return code;
+}
+
+/** The "This wasn't me" link of a security notice (its text part). */
+export function notMeLink(mail: Mail): string {
+  const link = /https?:\/\/[^\s"<>]+\/this-wasnt-me#[0-9a-f]{64}/.exec(mail.raw)?.[0];
+  if (!link) throw new Error(`no "This wasn't me" link in ${mail.file}`);
+  return link;
 }
 
 export const test = base.extend<{ user: User }>({

@@ -1,21 +1,31 @@
 //! The second step of a login, as state: the control panel asks for the code
-//! on its own page, webmail in a pop-up; both send it the same way.
+//! on its own page, webmail in a pop-up; both send it the same way. The code
+//! comes from the authenticator app (or is a recovery code), or was e-mailed.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::api::MfaMethod;
 use crate::client;
 use crate::domain::{OtpCode, RecoveryCode};
 
 /// What was typed, which kind of code it is meant to be, and the messages.
 #[derive(Clone, Copy)]
 pub struct CodeEntry {
+    /// The code is e-mailed on request; there is no app and no recovery code.
+    pub by_email: bool,
     /// A recovery code instead of the app's code.
     pub use_recovery: RwSignal<bool>,
     pub code: RwSignal<String>,
     /// The answer of the server, shown for the whole form.
     pub error: RwSignal<Option<String>>,
     pub busy: RwSignal<bool>,
+    /// Where the last e-mailed code went (mostly hidden), once it was sent.
+    pub sent_to: RwSignal<Option<String>>,
+    /// A code is being asked for, or the minute before the next has not passed.
+    pub resend_blocked: RwSignal<bool>,
     /// The check on submit, until the field changes again.
     submitted_error: RwSignal<Option<String>>,
     on_done: Callback<()>,
@@ -23,14 +33,24 @@ pub struct CodeEntry {
 }
 
 impl CodeEntry {
-    /// `on_done` runs once logged in; `on_restart` when only the password can
-    /// start again (cancelled, too many wrong codes, expired), with the reason.
-    pub fn new(error: RwSignal<Option<String>>, on_done: Callback<()>, on_restart: Callback<Option<String>>) -> Self {
+    /// `methods` are the login response's; `on_done` runs once logged in;
+    /// `on_restart` when only the password can start again (cancelled, too
+    /// many wrong codes, expired), with the reason. A login by e-mailed code
+    /// asks for its first code at once.
+    pub fn new(
+        methods: &[MfaMethod],
+        error: RwSignal<Option<String>>,
+        on_done: Callback<()>,
+        on_restart: Callback<Option<String>>,
+    ) -> Self {
         let entry = Self {
+            by_email: methods.contains(&MfaMethod::Email) && !methods.contains(&MfaMethod::Totp),
             use_recovery: RwSignal::new(false),
             code: RwSignal::new(String::new()),
             error,
             busy: RwSignal::new(false),
+            sent_to: RwSignal::new(None),
+            resend_blocked: RwSignal::new(false),
             submitted_error: RwSignal::new(None),
             on_done,
             on_restart,
@@ -39,11 +59,15 @@ impl CodeEntry {
             entry.code.track();
             entry.submitted_error.set(None);
         });
+        if entry.by_email {
+            // Effects run in the browser only, once here: the first code.
+            Effect::new(move |_| entry.send_code());
+        }
         entry
     }
 
-    /// The field's message: immediate while typing an app code ("12a"), the
-    /// full check after a submit.
+    /// The field's message: immediate while typing a 6-digit code ("12a"),
+    /// the full check after a submit.
     pub fn field_error(self) -> Signal<Option<String>> {
         Signal::derive(move || {
             self.submitted_error.get().or_else(|| {
@@ -76,10 +100,7 @@ impl CodeEntry {
         spawn_local(async move {
             match client::login_mfa(value).await {
                 Ok(_) => self.on_done.run(()),
-                // The pending login is gone: only the password can start a new one.
-                Err(e) if matches!(e.code.as_str(), "login_expired" | "no_pending_login") => {
-                    self.on_restart.run(Some(e.message));
-                }
+                Err(e) if ends_login(&e.code) => self.on_restart.run(Some(e.message)),
                 Err(e) => {
                     self.code.set(String::new());
                     self.error.set(Some(e.message));
@@ -87,6 +108,45 @@ impl CodeEntry {
             }
             self.busy.set(false);
         });
+    }
+
+    /// Asks for a code by e-mail; a new one voids the one before. The button
+    /// stays disabled for the minute the server asks to wait, and is enabled
+    /// again at once when the mail server did not take the mail.
+    pub fn send_code(self) {
+        if self.resend_blocked.get_untracked() {
+            return;
+        }
+        self.resend_blocked.set(true);
+        self.error.set(None);
+        spawn_local(async move {
+            match client::send_email_code().await {
+                Ok(sent) => {
+                    self.sent_to.set(Some(sent.sent_to));
+                    self.code.set(String::new());
+                    self.unblock_after(sent.resend_after);
+                }
+                Err(e) if ends_login(&e.code) => self.on_restart.run(Some(e.message)),
+                Err(e) => {
+                    self.error.set(Some(e.message));
+                    if e.code == "resend_too_soon" {
+                        self.unblock_after(60);
+                    } else {
+                        self.resend_blocked.set(false);
+                    }
+                }
+            }
+        });
+    }
+
+    fn unblock_after(self, seconds: u64) {
+        set_timeout(
+            move || {
+                // The step may be gone by then.
+                let _ = self.resend_blocked.try_set(false);
+            },
+            Duration::from_secs(seconds),
+        );
     }
 
     /// Ends the half-done login on the server too. Should that call fail, the
@@ -114,4 +174,18 @@ impl CodeEntry {
             "Use a recovery code instead"
         }
     }
+
+    /// Where the e-mailed code went, in a sentence.
+    pub fn sent_note(self) -> String {
+        match (self.sent_to.get(), self.resend_blocked.get()) {
+            (Some(to), _) => format!("We sent a 6-digit code to {to}. It is valid for 15 minutes."),
+            (None, true) => "Sending a 6-digit code to your e-mail address…".to_owned(),
+            (None, false) => "No code has been sent yet: ask for one below.".to_owned(),
+        }
+    }
+}
+
+/// The pending login is gone: only the password can start a new one.
+fn ends_login(code: &str) -> bool {
+    matches!(code, "login_expired" | "no_pending_login")
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{MeResponse, SecurityEventList};
+use crate::api::{ActiveFactor, MeResponse, MfaStatus, SecurityEventList};
 use crate::client::{self, ClientError};
 use crate::components::{OwnMfaDialog, OwnMfaDialogs, SecurityEvents, redirect_when_logged_out, signed_in};
 use crate::domain::AccountKind;
@@ -60,49 +60,95 @@ pub fn AccountPage() -> impl IntoView {
 /// The account's name, kind, the way to the logins it manages, and its MFA section.
 #[component]
 fn AccountDetails(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
-    let totp = me.mfa.totp.clone();
-    let left = me.mfa.recovery_codes_left;
+    let contact = me.mfa.contact_email.clone();
     view! {
         <section class="card">
             <dl class="facts">
                 <dt>"Username"</dt><dd>{me.username.clone()}</dd>
                 <dt>"Login type"</dt><dd>{me.kind.label()}</dd>
+                {contact.map(|address| view! {
+                    <dt>"E-mail for codes and notices"</dt><dd data-testid="contact-email">{address}</dd>
+                })}
             </dl>
             <ManagedLoginsLink kind=me.kind />
         </section>
         <section class="card" aria-labelledby="mfa-title">
             <h2 id="mfa-title">"Two-factor authentication"</h2>
-            {if totp.enabled {
-                view! {
-                    <p class="status">
-                        <span class="badge on">"active"</span>
-                        " Logging in needs your password and a code from your authenticator app ("
-                        {totp.period} "-second codes)."
-                    </p>
-                    <p class="muted" data-testid="recovery-codes-left">
-                        {format!("Recovery codes left: {left}")}
-                    </p>
-                    <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
-                            "Disable two-factor authentication"
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
-                            "New recovery codes"
-                        </button>
-                    </div>
-                }.into_any()
-            } else {
-                view! {
-                    <p class="status">
-                        <span class="badge off">"inactive"</span>
-                        " Your password alone protects this login."
-                    </p>
-                    <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>
-                        "inactive – click to enable"
-                    </button>
-                }.into_any()
-            }}
+            <MfaState mfa=me.mfa dialog />
         </section>
+    }
+}
+
+/// Which second factor is active, what it means, and the buttons that change it.
+#[component]
+fn MfaState(mfa: MfaStatus, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
+    let left = mfa.recovery_codes_left;
+    let period = mfa.totp.period;
+    let contact = mfa.contact_email.clone().unwrap_or_default();
+    match mfa.active {
+        ActiveFactor::App => view! {
+            <p class="status" data-testid="mfa-method">
+                <span class="badge on">"active"</span>
+                " Logging in needs your password and a code from your authenticator app ("
+                {period} "-second codes)."
+            </p>
+            <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
+            {mfa.email_codes.then(|| view! {
+                <p class="muted">{format!("Deactivating it returns this login to codes sent by e-mail to {contact}.")}</p>
+            })}
+            <div class="actions">
+                <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
+                    {if mfa.email_codes { "Deactivate two-factor authentication" } else { "Disable two-factor authentication" }}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
+                    "New recovery codes"
+                </button>
+            </div>
+        }
+        .into_any(),
+        ActiveFactor::Email => view! {
+            <p class="status" data-testid="mfa-method">
+                <span class="badge email">"active: codes by e-mail"</span>
+                {format!(" Logging in needs your password and a 6-digit code we e-mail to {contact}, valid for 15 minutes.")}
+            </p>
+            <p>"An authenticator app is more secure. Switch whenever you like:"</p>
+            <FactorComparison period />
+            <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>
+                "Activate two-factor authentication with an app"
+            </button>
+        }
+        .into_any(),
+        ActiveFactor::None => view! {
+            <p class="status" data-testid="mfa-method">
+                <span class="badge off">"inactive"</span>
+                " Your password alone protects this login."
+            </p>
+            <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>
+                "inactive – click to enable"
+            </button>
+        }
+        .into_any(),
+    }
+}
+
+/// The two second factors side by side, in short (help page 004).
+#[component]
+fn FactorComparison(period: u32) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="comparison">
+                <caption class="visually-hidden">"Authenticator app and e-mailed codes compared"</caption>
+                <thead>
+                    <tr><th scope="col"></th><th scope="col">"Authenticator app (recommended)"</th><th scope="col">"Codes by e-mail"</th></tr>
+                </thead>
+                <tbody>
+                    <tr><th scope="row">"Security"</th><td>"Higher: codes are made on your phone"</td><td>"Only as safe as your mailbox"</td></tr>
+                    <tr><th scope="row">"Without your inbox"</th><td>"Works, offline too, on several devices"</td><td>"Needs that one inbox"</td></tr>
+                    <tr><th scope="row">"Code"</th><td>{format!("Right away; valid {period} seconds")}</td><td>"Arrives by mail; valid 15 minutes"</td></tr>
+                    <tr><th scope="row">"Set-up"</th><td>"An app on another device than the one you log in with"</td><td>"Nothing to install"</td></tr>
+                </tbody>
+            </table>
+        </div>
     }
 }
 

@@ -5,15 +5,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{LoginRequest, LoginResponse};
+use crate::api::{LoginRequest, LoginResponse, MfaMethod};
 use crate::client;
 use crate::components::{CodeEntry, ErrorNote, Field, use_hydrated};
 use crate::domain::{Password, Username};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
     Password,
-    Code,
+    /// With the methods the login response offered.
+    Code(Vec<MfaMethod>),
 }
 
 /// The login form.
@@ -50,9 +51,9 @@ pub fn LoginPage() -> impl IntoView {
             spawn_local(async move {
                 match client::login(&request).await {
                     Ok(LoginResponse::Ok) => navigate("/account", Default::default()),
-                    Ok(LoginResponse::MfaRequired { .. }) => {
+                    Ok(LoginResponse::MfaRequired { methods }) => {
                         password.set(String::new());
-                        step.set(Step::Code);
+                        step.set(Step::Code(methods));
                     }
                     Err(e) => error.set(Some(e.message)),
                 }
@@ -84,8 +85,9 @@ pub fn LoginPage() -> impl IntoView {
                         <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
                     </form>
                 }.into_any(),
-                Step::Code => view! {
+                Step::Code(methods) => view! {
                     <CodeStep
+                        methods
                         on_done=Callback::new({ let navigate = navigate.clone(); move |()| navigate("/account", Default::default()) })
                         on_restart=Callback::new(back_to_password)
                         error=error
@@ -96,14 +98,19 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The second step: the app's code, or a recovery code.
+/// The second step: the app's code or a recovery code, or the code that
+/// was e-mailed.
 #[component]
 fn CodeStep(
+    methods: Vec<MfaMethod>,
     on_done: Callback<()>,
     on_restart: Callback<Option<String>>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let entry = CodeEntry::new(error, on_done, on_restart);
+    let entry = CodeEntry::new(&methods, error, on_done, on_restart);
+    if entry.by_email {
+        return view! { <EmailCodeStep entry /> }.into_any();
+    }
     let code = entry.code;
     let code_error = entry.field_error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -129,6 +136,33 @@ fn CodeStep(
             <button type="submit" disabled=move || entry.busy.get()>"Verify"</button>
             <div class="actions split">
                 <button type="button" class="link" on:click=move |_| entry.toggle()>{move || entry.toggle_label()}</button>
+                <button type="button" class="link" on:click=move |_| entry.cancel()>"Cancel"</button>
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+/// The second step with a code sent by e-mail (seed 004: valid 15 minutes).
+#[component]
+fn EmailCodeStep(entry: CodeEntry) -> impl IntoView {
+    let code = entry.code;
+    let code_error = entry.field_error();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        entry.submit();
+    };
+    view! {
+        <form class="card" method="post" on:submit=submit novalidate>
+            <p>"Your account is protected by two-factor authentication with codes sent by e-mail."</p>
+            <p class="sent-note" role="status">{move || entry.sent_note()}</p>
+            <Field id="code" label="Code from the e-mail" hint="6 digits; nobody from support will ever ask you for it"
+                value=code autocomplete="one-time-code" inputmode="numeric" error=code_error autofocus=true />
+            <ErrorNote message=entry.error />
+            <button type="submit" disabled=move || entry.busy.get()>"Verify"</button>
+            <div class="actions split">
+                <button type="button" class="link" disabled=move || entry.resend_blocked.get()
+                    on:click=move |_| entry.send_code()>"Send a new code"</button>
                 <button type="button" class="link" on:click=move |_| entry.cancel()>"Cancel"</button>
             </div>
         </form>

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod login;
+mod not_me;
 mod packages;
 mod user_panel;
 mod webmail;
@@ -10,6 +11,7 @@ mod webmail;
 pub use account::AccountPage;
 pub use admin::AdminPage;
 pub use login::LoginPage;
+pub use not_me::NotMePage;
 pub use packages::PackagesPage;
 pub use user_panel::{UserPanelHomePage, UserPanelLoginPage};
 pub use webmail::{WebmailAccountPage, WebmailHomePage, WebmailLoginPage};

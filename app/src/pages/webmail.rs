@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{LoginRequest, LoginResponse, MeResponse};
+use crate::api::{LoginRequest, LoginResponse, MeResponse, MfaMethod};
 use crate::client;
 use crate::components::{
     CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, Modal, OwnMfaDialog, OwnMfaDialogs, SecurityEvents,
@@ -30,7 +30,8 @@ pub fn WebmailLoginPage() -> impl IntoView {
     let MailboxLogin {
         password, error, busy, ..
     } = form;
-    let asking_code = RwSignal::new(false);
+    // The pop-up, with the second factors the login response offered.
+    let asking_code = RwSignal::new(None::<Vec<MfaMethod>>);
     let navigate = use_navigate();
 
     let submit = {
@@ -48,11 +49,11 @@ pub fn WebmailLoginPage() -> impl IntoView {
             spawn_local(async move {
                 match client::login(&request).await {
                     Ok(LoginResponse::Ok) => navigate(INBOX, Default::default()),
-                    Ok(LoginResponse::MfaRequired { .. }) => {
+                    Ok(LoginResponse::MfaRequired { methods }) => {
                         // The password has done its part; it should not sit in
                         // the form behind the pop-up.
                         password.set(String::new());
-                        asking_code.set(true);
+                        asking_code.set(Some(methods));
                     }
                     // This form asks for an e-mail address, not a "username".
                     Err(e) if e.code == "invalid_credentials" => {
@@ -66,7 +67,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
     };
     let on_done = Callback::new(move |()| navigate(INBOX, Default::default()));
     let on_restart = Callback::new(move |message: Option<String>| {
-        asking_code.set(false);
+        asking_code.set(None);
         password.set(String::new());
         error.set(message);
     });
@@ -80,7 +81,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
                     <MailboxLoginFields form />
                 </form>
             </main>
-            {move || asking_code.get().then(|| view! { <CodePopup on_done on_restart /> })}
+            {move || asking_code.get().map(|methods| view! { <CodePopup methods on_done on_restart /> })}
         </div>
     }
     .into_any()
@@ -90,9 +91,9 @@ pub fn WebmailLoginPage() -> impl IntoView {
 /// code) after a right password. `on_restart` closes it and shows its message
 /// on the login form.
 #[component]
-fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> impl IntoView {
+fn CodePopup(methods: Vec<MfaMethod>, on_done: Callback<()>, on_restart: Callback<Option<String>>) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let entry = CodeEntry::new(error, on_done, on_restart);
+    let entry = CodeEntry::new(&methods, error, on_done, on_restart);
     let code = entry.code;
     let code_error = entry.field_error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -110,7 +111,15 @@ fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> imp
     view! {
         <Modal id="webmail-code" title="Login required">
             <form method="post" on:submit=submit on:keydown=on_key novalidate>
-                {move || if entry.use_recovery.get() {
+                {move || if entry.by_email {
+                    view! {
+                        <p role="status">{move || entry.sent_note()}</p>
+                        <Field id="wm-code" label="Code from the e-mail" value=code autocomplete="one-time-code"
+                            inputmode="numeric" error=code_error autofocus=true />
+                        <button type="button" class="link" disabled=move || entry.resend_blocked.get()
+                            on:click=move |_| entry.send_code()>"Send a new code"</button>
+                    }.into_any()
+                } else if entry.use_recovery.get() {
                     view! {
                         <p>"Enter one of the recovery codes you saved when you turned on MFA. Each works once."</p>
                         <Field id="wm-code" label="Recovery code" hint="Like k7m2-q9xp-4hf3-t8wa"
@@ -124,7 +133,9 @@ fn CodePopup(on_done: Callback<()>, on_restart: Callback<Option<String>>) -> imp
                     }.into_any()
                 }}
                 <ErrorNote message=error />
-                <button type="button" class="link" on:click=move |_| entry.toggle()>{move || entry.toggle_label()}</button>
+                {(!entry.by_email).then(|| view! {
+                    <button type="button" class="link" on:click=move |_| entry.toggle()>{move || entry.toggle_label()}</button>
+                })}
                 <div class="actions split">
                     <button type="button" class="secondary" on:click=move |_| entry.cancel()>"Cancel"</button>
                     <button type="submit" disabled=move || entry.busy.get()>"Next"</button>

@@ -135,7 +135,7 @@ impl From<ServiceError> for ApiError {
                     S::TOO_MANY_REQUESTS,
                     "resend_too_soon",
                     format!(
-                        "A code was sent less than a minute ago. You can ask for a new one in {retry_after} seconds."
+                        "A code was sent less than a minute ago and still works. You can ask for a new one in {retry_after} seconds."
                     ),
                 );
                 e.retry_after = Some(*retry_after);

@@ -41,7 +41,8 @@ pub struct Sent {
 }
 
 /// Sends `account` a new code, which voids the one before. At most one per
-/// [`RESEND_AFTER`] seconds ([`ServiceError::ResendTooSoon`]); when the mail
+/// [`RESEND_AFTER`] seconds while the last is unused
+/// ([`ServiceError::ResendTooSoon`]); when the mail
 /// server does not take the mail, nothing changes and the user may try again
 /// at once ([`ServiceError::MailUnavailable`]).
 pub async fn send(
@@ -56,14 +57,17 @@ pub async fn send(
         _ => return Err(ServiceError::EmailCodesNotOffered),
     };
     // The re-send limit, claimed before anything is sent: of two concurrent
-    // requests one gets the slot, the other waits its minute.
+    // requests one gets the slot, the other waits its minute. It guards a
+    // live code only: once the last one was used (or voided), the next login
+    // needs a new one at once.
     let claimed = account::Entity::update_many()
         .col_expr(account::Column::EmailCodeSentAt, Expr::value(now))
         .filter(account::Column::Id.eq(account.id))
         .filter(
             Condition::any()
                 .add(account::Column::EmailCodeSentAt.is_null())
-                .add(account::Column::EmailCodeSentAt.lte(now - RESEND_AFTER)),
+                .add(account::Column::EmailCodeSentAt.lte(now - RESEND_AFTER))
+                .add(account::Column::EmailCodeHash.is_null()),
         )
         .exec(db)
         .await?;
