@@ -1,6 +1,6 @@
 """A real SMTP server for tests: accepts every message and stores it in a directory.
 
-Usage: python smtp_sink.py --port PORT --dir DIR      (needs aiosmtpd 1.4.6)
+Usage: python smtp_sink.py --port PORT --dir DIR [--echo]   (needs aiosmtpd 1.4.6)
 
 * Listens on 127.0.0.1:PORT only (0 picks a free port), then prints one line
   "PORT <n>" to stdout. Any sender, any recipient; no AUTH, no STARTTLS.
@@ -12,19 +12,22 @@ Usage: python smtp_sink.py --port PORT --dir DIR      (needs aiosmtpd 1.4.6)
       X-Envelope-To: <RCPT TO addresses, joined by ", ">
   It is written to a hidden temporary file and renamed, before the 250 reply:
   once the client's send succeeded, the file is complete.
+* --echo also prints "mail to ADDRESS: SUBJECT" for each message (the demo
+  of xtask/run.sh shows its login codes that way).
 * Exits when stdin reaches EOF (the parent holding the pipe closed it or died;
   from a shell run it as `sleep inf | python smtp_sink.py ...`) or on
   SIGTERM/SIGINT. asyncio's create_server sets SO_REUSEADDR on Linux, so a
   sink can bind the same port again right after the previous one was killed.
 """
-import argparse, asyncio, os, re, signal, threading
+import argparse, asyncio, email, email.policy, os, re, signal, threading
 
 from aiosmtpd.smtp import SMTP
 
 
 class Sink:
-    def __init__(self, directory):
+    def __init__(self, directory, echo=False):
         self.dir = directory
+        self.echo = echo
         numbers = [int(m.group(1)) for m in map(re.compile(r"^(\d+)\.eml$").match, os.listdir(directory)) if m]
         self.next = max(numbers, default=0) + 1
 
@@ -35,6 +38,9 @@ class Sink:
         with open(tmp, "wb") as f:
             f.write(head.encode("utf-8") + envelope.original_content)
         os.rename(tmp, os.path.join(self.dir, f"{n:010d}.eml"))
+        if self.echo:
+            subject = email.message_from_bytes(envelope.original_content, policy=email.policy.default)["subject"]
+            print(f"  mail to {', '.join(envelope.rcpt_tos)}: {subject}", flush=True)
         return "250 OK"
 
 
@@ -42,6 +48,7 @@ async def main():
     args = argparse.ArgumentParser()
     args.add_argument("--port", type=int, required=True)
     args.add_argument("--dir", required=True)
+    args.add_argument("--echo", action="store_true")
     args = args.parse_args()
     os.makedirs(args.dir, exist_ok=True)
 
@@ -62,7 +69,7 @@ async def main():
         loop.call_soon_threadsafe(stop.set)
     threading.Thread(target=watch_stdin, daemon=True).start()
 
-    handler = Sink(args.dir)
+    handler = Sink(args.dir, args.echo)
     # hostname set: SMTP would otherwise call socket.getfqdn() (a DNS lookup) per connection.
     try:
         server = await loop.create_server(
