@@ -10,13 +10,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN, Browser, Db, MAILBOX, NoticeRow, PASSWORD, RESEND_AFTER, STEP, TestApp, assert_error, assert_status,
-    expect_ok, on_both_databases, recovery_codes_in, spawn_app_with_mail,
+    expect_ok, on_both_databases, race_requests, recovery_codes_in, spawn_app_with_mail,
 };
 use crate::mail_sink::{Mail, MailSink, link_in};
 
 on_both_databases!(
     every_change_to_the_second_factor_is_mailed_to_the_contact_address_once,
     a_guessing_run_is_one_notice_not_one_per_attempt,
+    a_burst_of_concurrent_guesses_is_one_notice_too,
     this_wasnt_me_ends_every_session_voids_set_up_and_code_and_flags_the_login,
     a_this_wasnt_me_link_works_for_thirty_days,
     a_notice_the_mail_server_refused_is_sent_once_by_the_next_server,
@@ -357,6 +358,46 @@ async fn a_guessing_run_is_one_notice_not_one_per_attempt(db: Db) {
         notice_subjects(&sink, ADDRESS),
         [THROTTLED, STOPPED, THROTTLED, STOPPED].map(|s| format!("{s}: {CUSTOMER}"))
     );
+}
+
+async fn a_burst_of_concurrent_guesses_is_one_notice_too(db: Db) {
+    let (app, sink) = spawn_app_with_mail(db).await;
+    app.create_login_with_email(AccountKind::Customer, CUSTOMER, None, ADDRESS, true)
+        .await;
+
+    // Three wrong codes leave a lock; eight guesses at once are all refused.
+    let attacker = app.pending_login(CUSTOMER).await;
+    for _ in 0..3 {
+        assert_error(
+            attacker.login_mfa("000000").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_code",
+        )
+        .await;
+    }
+    let guesses = (0..8)
+        .map(|_| {
+            attacker
+                .request(reqwest::Method::POST, "/api/v1/login/mfa")
+                .json(&json!({"code": "000000"}))
+        })
+        .collect();
+    let answers = race_requests(guesses).await;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == StatusCode::TOO_MANY_REQUESTS),
+        "{answers:?}"
+    );
+
+    let throttled: i64 = app
+        .sql_value("SELECT COUNT(*) AS v FROM security_events WHERE event = 'throttled'")
+        .await;
+    assert_eq!(throttled, 8, "each refused guess is logged");
+    let notices = app.wait_until_notices_sent().await;
+    let kinds: Vec<&str> = notices.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds, ["throttled"], "one mail for the whole burst");
+    assert_eq!(notice_subjects(&sink, ADDRESS), [format!("{THROTTLED}: {CUSTOMER}")]);
 }
 
 /// The row of `username` in a `GET /api/v1/accounts` answer.
