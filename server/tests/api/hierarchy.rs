@@ -224,7 +224,13 @@ async fn a_customer_enables_two_factor_for_its_mailbox_with_its_own_password(db:
     let me = browser.me_ok().await;
     assert_eq!(
         me["mfa"],
-        json!({"active": "app", "totp": {"enabled": true, "period": 30}, "contact_email": null, "email_codes": false, "recovery_codes_left": 9})
+        json!({
+            "active": "app",
+            "totp": {"enabled": true, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 9
+        })
     );
     // ...once.
     let again = app.new_browser();
