@@ -213,8 +213,8 @@ async fn list_accounts(database_url: &str) -> anyhow::Result<()> {
     let all = accounts::list(&db).await?;
     let owners: std::collections::HashMap<i32, &str> = all.iter().map(|a| (a.id, a.username.as_str())).collect();
     println!(
-        "{:<5} {:<9} {:<32} {:<20} {:<8} {}",
-        "ID", "KIND", "USERNAME", "OWNER", "2FA", "E-MAIL"
+        "{:<5} {:<9} {:<32} {:<20} {:<8} E-MAIL",
+        "ID", "KIND", "USERNAME", "OWNER", "2FA"
     );
     for a in &all {
         let owner = a.owner_id.and_then(|id| owners.get(&id).copied()).unwrap_or("-");
