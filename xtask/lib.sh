@@ -84,6 +84,19 @@ ensure_build_tools() {
   ensure_node_modules "$ROOT"
 }
 
+# The Python the integration tests run xtask/smtp_sink.py with: aiosmtpd in a
+# venv where server/tests/api/mail_sink.rs looks for it (unless
+# TESSERA_TEST_PYTHON names another).
+ensure_smtp_sink_venv() {
+  [ -n "${TESSERA_TEST_PYTHON:-}" ] && return 0
+  local venv="$TOOLS_DIR/venv" want=1.4.6
+  "$venv/bin/python" -c "import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != '$want')" 2>/dev/null && return 0
+  apt_install python3-venv
+  step "Installing aiosmtpd $want for the mail tests"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$want"
+}
+
 ensure_cargo_leptos() {
   local want=0.3.10
   [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" = "$want" ] && return 0

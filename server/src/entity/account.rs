@@ -24,6 +24,10 @@ pub struct Model {
     pub email_code_sent_at: Option<i64>,
     pub email_code_failures: i32,
     pub flagged_at: Option<i64>,
+    /// When the last `throttled` notice was queued (the 15-minute quiet window).
+    pub throttled_notice_at: Option<i64>,
+    /// When the last `second_step_failed` notice was queued.
+    pub second_step_notice_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,7 +16,7 @@ use std::time::Duration;
 use app::domain::{SecurityEventKind as Event, format_utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -77,14 +77,25 @@ pub async fn queue(db: &impl ConnectionTrait, kind: Event, account: &account::Mo
     if !is_notice(kind) {
         return Ok(());
     }
-    if matches!(kind, Event::Throttled | Event::SecondStepFailed) {
-        let recent = notice::Entity::find()
-            .filter(notice::Column::AccountId.eq(account.id))
-            .filter(notice::Column::Kind.eq(kind.as_str()))
-            .filter(notice::Column::CreatedAt.gt(details.at - REPEAT_QUIET))
-            .count(db)
+    let quiet_column = match kind {
+        Event::Throttled => Some(account::Column::ThrottledNoticeAt),
+        Event::SecondStepFailed => Some(account::Column::SecondStepNoticeAt),
+        _ => None,
+    };
+    if let Some(column) = quiet_column {
+        // Compare-and-set, not "count, then insert": of concurrent attempts
+        // (a burst of guesses) exactly one claims the window and queues.
+        let claimed = account::Entity::update_many()
+            .col_expr(column, Expr::value(details.at))
+            .filter(account::Column::Id.eq(account.id))
+            .filter(
+                Condition::any()
+                    .add(column.is_null())
+                    .add(column.lte(details.at - REPEAT_QUIET)),
+            )
+            .exec(db)
             .await?;
-        if recent > 0 {
+        if claimed.rows_affected != 1 {
             return Ok(());
         }
     }

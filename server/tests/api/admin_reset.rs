@@ -65,7 +65,13 @@ async fn an_administrator_switches_two_factor_off_with_its_own_password(db: Db) 
         let browser = app.logged_in_as(username).await;
         assert_eq!(
             browser.me_ok().await["mfa"],
-            json!({"totp": {"enabled": false, "period": 30}, "recovery_codes_left": 0})
+            json!({
+                "active": "none",
+                "totp": {"enabled": false, "period": 30},
+                "contact_email": null,
+                "email_codes": false,
+                "recovery_codes_left": 0
+            })
         );
         // Enrolling again gives a new secret; the old recovery codes stay dead.
         let (new_secret, _) = app.enable_totp(&browser).await;

@@ -137,6 +137,14 @@ fn table() -> Vec<Row> {
         ),
         row(M::GET, "/api/v1/audit", None, [401, 404, 404, 404, 404, 200]),
         row(M::POST, "/api/v1/login/mfa", code(), [401, 401, 401, 401, 401, 401]),
+        row(M::POST, "/api/v1/login/mfa/email", None, [401, 401, 401, 401, 401, 401]),
+        // The token is the proof, not the session: an unknown one is 404 for everybody.
+        row(
+            M::POST,
+            "/api/v1/not-me",
+            Some(json!({"token": "0".repeat(64)})),
+            [404, 404, 404, 404, 404, 404],
+        ),
         row(
             M::POST,
             "/api/v1/login/combined",

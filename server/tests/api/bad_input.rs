@@ -191,6 +191,7 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
         endpoint(&sub_login("totp/setup"), &["password"], &customer),
         endpoint(&sub_login("totp/activate"), &["code"], &customer),
         endpoint(&sub_login("disable"), &["password"], &customer),
+        endpoint("/api/v1/not-me", &["token"], &anonymous),
     ];
     // A pending set-up for the mailbox, so its activation looks at the code.
     expect_ok(
@@ -231,7 +232,13 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
     let me = logged_in.me_ok().await;
     assert_eq!(
         me["mfa"],
-        json!({"totp": {"enabled": true, "period": 30}, "recovery_codes_left": 10})
+        json!({
+            "active": "app",
+            "totp": {"enabled": true, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 10
+        })
     );
     let mailbox = customer.get_ok(&format!("/api/v1/accounts/{}", logins.mailbox)).await;
     assert_eq!(mailbox["mfa"], "pending");

@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use app::domain::{AccountKind, NewPassword, Username};
+use app::domain::{AccountKind, EmailAddress, NewPassword, Username};
 use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -12,8 +12,11 @@ use serde_json::{Value, json};
 use tessera_server::clock::{Clock, UnixTime};
 use tessera_server::service::PasswordHasher;
 use tessera_server::service::accounts::{self, NewAccount};
+use tessera_server::service::mail::MailSettings;
 use tokio::sync::Barrier;
 use totp_rs::{Algorithm, Builder, Secret};
+
+use crate::mail_sink::{MailSink, code_in};
 
 /// Where every test's clock starts: 2027-01-15, on a 30-second step boundary.
 pub const T0: UnixTime = 1_800_000_000;
@@ -22,6 +25,10 @@ pub const STEP: i64 = 30;
 /// The password of every account the tests create.
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const SESSION_COOKIE: &str = "tessera_session";
+/// The sender of every mail an app with mail on sends.
+pub const MAIL_FROM: &str = "Tessera <tessera@example.com>";
+/// Seconds between two e-mailed codes to one login.
+pub const RESEND_AFTER: i64 = 60;
 
 /// Which database the app under test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,34 +94,67 @@ pub struct TestApp {
     /// The database the app runs on, for the command line to reach it too.
     pub database_url: String,
     pub browser: Browser,
+    /// Where it sends mail; `None`: mail is off.
+    pub mail: Option<MailSettings>,
     hasher: PasswordHasher,
-    _sqlite_dir: Option<tempfile::TempDir>,
+    /// The task that serves (and runs the outbox worker); `None` once stopped.
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// Shared by every instance on the same SQLite file.
+    sqlite_dir: Option<Arc<tempfile::TempDir>>,
 }
 
+/// A Tessera with mail off, on a fresh database.
 pub async fn spawn_app(db: Db) -> TestApp {
-    if std::env::var_os("TEST_LOG").is_some() {
-        tessera_server::telemetry::init();
-    }
-    let (database_url, sqlite_dir) = match db {
+    let (database_url, sqlite_dir) = fresh_database(db).await;
+    start(database_url, sqlite_dir, Clock::manual(T0), None).await
+}
+
+/// A Tessera with mail on, on a fresh database, sending to a new [`MailSink`];
+/// its outbox worker looks for notices every 100 ms.
+pub async fn spawn_app_with_mail(db: Db) -> (TestApp, MailSink) {
+    let sink = MailSink::start();
+    let mail = MailSettings {
+        smtp_url: sink.smtp_url(),
+        from: MAIL_FROM.to_owned(),
+    };
+    let (database_url, sqlite_dir) = fresh_database(db).await;
+    let app = start(database_url, sqlite_dir, Clock::manual(T0), Some(mail)).await;
+    (app, sink)
+}
+
+async fn fresh_database(db: Db) -> (String, Option<Arc<tempfile::TempDir>>) {
+    match db {
         Db::Sqlite => {
             let dir = tempfile::tempdir().expect("a temporary directory for SQLite");
             (
                 format!("sqlite://{}/tessera.db?mode=rwc", dir.path().display()),
-                Some(dir),
+                Some(Arc::new(dir)),
             )
         }
         Db::Postgres => (fresh_postgres_database().await, None),
-    };
-    let clock = Clock::manual(T0);
+    }
+}
+
+async fn start(
+    database_url: String,
+    sqlite_dir: Option<Arc<tempfile::TempDir>>,
+    clock: Clock,
+    mail: Option<MailSettings>,
+) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        tessera_server::telemetry::init();
+    }
     let mut settings = tessera_server::Settings::new(database_url.clone());
     settings.listen = "127.0.0.1:0".parse().expect("a socket address");
     settings.clock = clock.clone();
+    settings.mail = mail.clone();
+    settings.outbox_every = std::time::Duration::from_millis(100);
     let app = tessera_server::Application::build(settings)
         .await
         .expect("the application builds");
     let port = app.port();
     let database = app.db().clone();
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     let address = format!("http://127.0.0.1:{port}");
     TestApp {
         browser: Browser::new(&address),
@@ -123,8 +163,10 @@ pub async fn spawn_app(db: Db) -> TestApp {
         clock,
         db: database,
         database_url,
+        mail,
         hasher: PasswordHasher::new().expect("a password hasher"),
-        _sqlite_dir: sqlite_dir,
+        server: Some(server),
+        sqlite_dir,
     }
 }
 
@@ -185,6 +227,27 @@ pub struct TotpUser {
 }
 
 impl TestApp {
+    /// Another Tessera on the same database, with the same clock and mail
+    /// settings, on its own port: a restart, or a second server.
+    pub async fn another_instance(&self) -> TestApp {
+        start(
+            self.database_url.clone(),
+            self.sqlite_dir.clone(),
+            self.clock.clone(),
+            self.mail.clone(),
+        )
+        .await
+    }
+
+    /// Stops serving, and the outbox worker with it; the database stays.
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            // Cancelled: the run future, and with it the worker's abort guard, is dropped.
+            let _ = server.await;
+        }
+    }
+
     /// Another browser: its own cookie jar, so its own session.
     pub fn new_browser(&self) -> Browser {
         Browser::new(&self.address)
@@ -222,18 +285,62 @@ impl TestApp {
         owner: Option<&str>,
         password: &str,
     ) -> i32 {
+        self.insert_login(kind, username, owner, password, None, false).await
+    }
+
+    /// [`Self::create_login`] with the contact address `email`; `email_codes`:
+    /// whether it logs in with e-mailed codes (when mail is on and it has no app).
+    pub async fn create_login_with_email(
+        &self,
+        kind: AccountKind,
+        username: &str,
+        owner: Option<&str>,
+        email: &str,
+        email_codes: bool,
+    ) -> i32 {
+        self.insert_login(kind, username, owner, PASSWORD, Some(email), email_codes)
+            .await
+    }
+
+    async fn insert_login(
+        &self,
+        kind: AccountKind,
+        username: &str,
+        owner: Option<&str>,
+        password: &str,
+        email: Option<&str>,
+        email_codes: bool,
+    ) -> i32 {
         let new = NewAccount {
             kind,
             username: Username::parse(username).expect("a valid username"),
             password: NewPassword::parse(password).expect("a valid password"),
             owner: owner.map(|o| Username::parse(o).expect("a valid owner name")),
-            email: None,
-            email_codes: false,
+            email: email.map(|e| EmailAddress::parse(e).expect("a valid e-mail address")),
+            email_codes,
         };
         accounts::create(&self.db, &self.hasher, new, self.now())
             .await
             .expect("the login is created")
             .id
+    }
+
+    /// A new browser logged in as `username`, a login with e-mailed codes:
+    /// the password, a code sent to `email` and read from `sink`. The clock
+    /// then moves on a minute, so the next code may be sent at once.
+    pub async fn logged_in_by_email(&self, sink: &MailSink, username: &str, email: &str) -> Browser {
+        let browser = self.new_browser();
+        let response = expect_ok(browser.login(username, PASSWORD).await).await;
+        assert_eq!(
+            response,
+            json!({"status": "mfa_required", "methods": ["email"]}),
+            "{username} should get its code by e-mail"
+        );
+        expect_ok(browser.send_email_code().await).await;
+        let code = code_sent_to(sink, email).await;
+        assert_eq!(expect_ok(browser.login_mfa(&code).await).await, json!({"status": "ok"}));
+        self.advance(RESEND_AFTER);
+        browser
     }
 
     /// A new browser logged in as `username` (a login without 2FA) with [`PASSWORD`].
@@ -332,6 +439,15 @@ impl TestApp {
     }
 }
 
+/// The code in the next login-code mail to `to`; security notices to the
+/// same address are left for later.
+pub async fn code_sent_to(sink: &MailSink, to: &str) -> String {
+    let mail = sink
+        .wait_for_where(to, "a login code", |mail| mail.subject.starts_with("Your login code"))
+        .await;
+    code_in(&mail)
+}
+
 /// The `recovery_codes` of an activation or regeneration answer.
 pub fn recovery_codes_in(body: &Value) -> Vec<String> {
     body["recovery_codes"]
@@ -425,6 +541,19 @@ impl Browser {
 
     pub async fn login_mfa(&self, code: &str) -> Response {
         self.post_json("/api/v1/login/mfa", json!({"code": code})).await
+    }
+
+    /// The pending login asks for a code by e-mail.
+    pub async fn send_email_code(&self) -> Response {
+        self.request(Method::POST, "/api/v1/login/mfa/email")
+            .send()
+            .await
+            .expect("the request for a code is answered")
+    }
+
+    /// "This wasn't me", with the token of a notice's link.
+    pub async fn not_me(&self, token: &str) -> Response {
+        self.post_json("/api/v1/not-me", json!({"token": token})).await
     }
 
     pub async fn logout(&self) -> Response {
@@ -663,4 +792,79 @@ impl TestApp {
             .expect("COUNT answers a row");
         row.try_get("", "n").expect("a count")
     }
+}
+
+impl TestApp {
+    /// The one value (column `v`) of one row `sql` selects, read straight from the database.
+    pub async fn sql_value<T: sea_orm::TryGetable>(&self, sql: &str) -> T {
+        use sea_orm::Statement;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"));
+        row.try_get("", "v").unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Every row of the `notices` table (the outbox), by id.
+    pub async fn notices(&self) -> Vec<NoticeRow> {
+        use sea_orm::Statement;
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT id, account_id, kind, created_at, attempts, next_attempt_at, sent_at, last_error \
+                 FROM notices ORDER BY id",
+            ))
+            .await
+            .expect("the notices can be read");
+        rows.iter()
+            .map(|row| NoticeRow {
+                id: row.try_get("", "id").expect("id"),
+                account_id: row.try_get("", "account_id").expect("account_id"),
+                kind: row.try_get("", "kind").expect("kind"),
+                created_at: row.try_get("", "created_at").expect("created_at"),
+                attempts: row.try_get("", "attempts").expect("attempts"),
+                next_attempt_at: row.try_get("", "next_attempt_at").expect("next_attempt_at"),
+                sent_at: row.try_get("", "sent_at").expect("sent_at"),
+                last_error: row.try_get("", "last_error").expect("last_error"),
+            })
+            .collect()
+    }
+
+    /// Waits (up to 20 s) until `check` holds for the notices; answers them.
+    pub async fn wait_for_notices(&self, what: &str, check: impl Fn(&[NoticeRow]) -> bool) -> Vec<NoticeRow> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let notices = self.notices().await;
+            if check(&notices) {
+                return notices;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited 20 s for notices {what}: {notices:#?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until every queued notice is marked sent; answers them.
+    pub async fn wait_until_notices_sent(&self) -> Vec<NoticeRow> {
+        self.wait_for_notices("all sent", |notices| notices.iter().all(|n| n.sent_at.is_some()))
+            .await
+    }
+}
+
+/// A row of the `notices` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRow {
+    pub id: i32,
+    pub account_id: i32,
+    pub kind: String,
+    pub created_at: i64,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub sent_at: Option<i64>,
+    pub last_error: Option<String>,
 }

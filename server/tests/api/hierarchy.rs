@@ -55,11 +55,13 @@ async fn a_customer_lists_exactly_its_own_package_and_mailbox_logins(db: Db) {
             "accounts": [
                 {
                     "id": logins.mailbox, "username": MAILBOX, "kind": "mailbox", "owner": CUSTOMER,
-                    "mfa": "off", "last_login_at": null, "created_at": app.now(),
+                    "mfa": "off", "contact_email": null, "flagged_at": null, "last_login_at": null,
+                    "created_at": app.now(),
                 },
                 {
                     "id": logins.package, "username": PACKAGE, "kind": "package", "owner": CUSTOMER,
-                    "mfa": "off", "last_login_at": null, "created_at": app.now(),
+                    "mfa": "off", "contact_email": null, "flagged_at": null, "last_login_at": null,
+                    "created_at": app.now(),
                 },
             ],
             "truncated": false,
@@ -222,7 +224,13 @@ async fn a_customer_enables_two_factor_for_its_mailbox_with_its_own_password(db:
     let me = browser.me_ok().await;
     assert_eq!(
         me["mfa"],
-        json!({"totp": {"enabled": true, "period": 30}, "recovery_codes_left": 9})
+        json!({
+            "active": "app",
+            "totp": {"enabled": true, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 9
+        })
     );
     // ...once.
     let again = app.new_browser();

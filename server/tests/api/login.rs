@@ -35,7 +35,13 @@ async fn a_login_without_two_factor_is_complete_and_me_shows_the_account(db: Db)
         json!({
             "username": "c12345",
             "kind": "customer",
-            "mfa": {"totp": {"enabled": false, "period": 30}, "recovery_codes_left": 0}
+            "mfa": {
+                "active": "none",
+                "totp": {"enabled": false, "period": 30},
+                "contact_email": null,
+                "email_codes": false,
+                "recovery_codes_left": 0
+            }
         })
     );
 }

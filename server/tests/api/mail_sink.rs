@@ -6,7 +6,7 @@
 //! send succeeded the mail is visible here. Its stdin is a pipe this process
 //! holds: if the test binary dies, the sink sees EOF and exits by itself.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -32,9 +32,8 @@ pub struct MailSink {
     child: Option<Child>,
     port: u16,
     dir: TempDir,
-    /// Per lower-cased recipient: the index in `messages()` after the last mail
-    /// `wait_for` returned.
-    cursors: Mutex<HashMap<String, usize>>,
+    /// Indices in `messages()` of the mails `wait_for` or `wait_for_where` returned.
+    taken: Mutex<HashSet<usize>>,
 }
 
 /// A received message.
@@ -62,7 +61,7 @@ impl MailSink {
             child: Some(child),
             port,
             dir,
-            cursors: Mutex::new(HashMap::new()),
+            taken: Mutex::new(HashSet::new()),
         }
     }
 
@@ -135,22 +134,34 @@ impl MailSink {
     }
 
     /// The first message to `to` (case-insensitive) that no earlier `wait_for`
-    /// on this sink returned; panics after 20 seconds.
+    /// or `wait_for_where` on this sink returned; panics after 20 seconds.
     pub async fn wait_for(&self, to: &str) -> Mail {
+        self.wait_for_where(to, "any mail", |_| true).await
+    }
+
+    /// The first message to `to` (case-insensitive) for which `matches` holds
+    /// and that no earlier `wait_for` or `wait_for_where` returned; mails it
+    /// passes over are left for later calls. Panics after 20 seconds, saying
+    /// it waited for `what`.
+    pub async fn wait_for_where(&self, to: &str, what: &str, matches: impl Fn(&Mail) -> bool) -> Mail {
         let to = to.to_lowercase();
         let deadline = Instant::now() + PATIENCE;
         loop {
             let mut mails = self.messages();
             {
-                let mut cursors = self.cursors.lock().unwrap_or_else(PoisonError::into_inner);
-                let cursor = cursors.get(&to).copied().unwrap_or(0);
-                if let Some(offset) = mails.iter().skip(cursor).position(|mail| mail.to.contains(&to)) {
-                    cursors.insert(to, cursor + offset + 1);
-                    return mails.swap_remove(cursor + offset);
+                let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+                let found =
+                    (0..mails.len()).find(|&i| !taken.contains(&i) && mails[i].to.contains(&to) && matches(&mails[i]));
+                if let Some(index) = found {
+                    taken.insert(index);
+                    return mails.swap_remove(index);
                 }
             }
             if Instant::now() >= deadline {
-                panic!("waited 20 s for a new mail to {to}, the sink has:\n{}", summary(&mails));
+                panic!(
+                    "waited 20 s for a new mail to {to} ({what}), the sink has:\n{}",
+                    summary(&mails)
+                );
             }
             tokio::time::sleep(POLL).await;
         }

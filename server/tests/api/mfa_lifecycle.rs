@@ -115,7 +115,13 @@ async fn the_whole_two_factor_lifecycle_works(db: Db) {
     let me = app.me_ok().await;
     assert_eq!(
         me["mfa"],
-        json!({"totp": {"enabled": true, "period": 30}, "recovery_codes_left": 10})
+        json!({
+            "active": "app",
+            "totp": {"enabled": true, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 10
+        })
     );
     assert_status(app.logout().await, StatusCode::NO_CONTENT).await;
 
@@ -153,7 +159,13 @@ async fn the_whole_two_factor_lifecycle_works(db: Db) {
     .await;
     assert_eq!(
         app.me_ok().await["mfa"],
-        json!({"totp": {"enabled": false, "period": 30}, "recovery_codes_left": 0})
+        json!({
+            "active": "none",
+            "totp": {"enabled": false, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 0
+        })
     );
     assert_status(app.logout().await, StatusCode::NO_CONTENT).await;
     assert_eq!(
@@ -172,7 +184,13 @@ async fn setting_up_changes_nothing_until_a_code_activates_it(db: Db) {
     let me = browser.me_ok().await;
     assert_eq!(
         me["mfa"],
-        json!({"totp": {"enabled": false, "period": 30}, "recovery_codes_left": 0})
+        json!({
+            "active": "none",
+            "totp": {"enabled": false, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 0
+        })
     );
     log_in_without_code(&app, "c12345").await;
     // The pending secret survives other logins and is activated by its code.
@@ -458,7 +476,13 @@ async fn disabling_needs_the_password_and_a_valid_code(db: Db) {
 
     assert_eq!(
         browser.me_ok().await["mfa"],
-        json!({"totp": {"enabled": false, "period": 30}, "recovery_codes_left": 0})
+        json!({
+            "active": "none",
+            "totp": {"enabled": false, "period": 30},
+            "contact_email": null,
+            "email_codes": false,
+            "recovery_codes_left": 0
+        })
     );
     assert_error(
         disable(&browser, PASSWORD, &code).await,

@@ -2,15 +2,17 @@
 //! browser; the administrators' view with filters and paging; and each
 //! login's own recent events under My Account.
 
-use app::domain::SecurityEventKind;
+use app::domain::{AccountKind, SecurityEventKind};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN, Browser, CUSTOMER, Db, MAILBOX, OTHER_CUSTOMER, PACKAGE, PASSWORD, STEP, TestApp, assert_error,
-    assert_status, expect_ok, on_both_databases, recovery_codes_in, spawn_app, wrong_code,
+    assert_status, code_sent_to, expect_ok, on_both_databases, recovery_codes_in, spawn_app, spawn_app_with_mail,
+    wrong_code,
 };
+use crate::mail_sink::link_in;
 
 on_both_databases!(
     every_kind_of_event_is_recorded_with_time_login_actor_address_and_browser,
@@ -67,7 +69,7 @@ async fn logged_in(browser: &Browser, username: &str) {
 }
 
 async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_browser(db: Db) {
-    let app = spawn_app(db).await;
+    let (app, sink) = spawn_app_with_mail(db).await;
     let logins = app.two_customers().await;
     let stranger = app.new_browser_with_user_agent("Stranger/1.0");
     let customer = app.new_browser_with_user_agent("Firefox/customer");
@@ -253,6 +255,81 @@ async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_brows
         PACKAGE,
         Some(ADMIN),
         "Chrome/admin",
+    );
+
+    // A customer with e-mailed codes: someone with its password asks for a
+    // code, gets five wrong and is stopped; its user reports the notice.
+    let (email_customer, address) = ("c30003", "carol@example.com");
+    app.create_login_with_email(AccountKind::Customer, email_customer, None, address, true)
+        .await;
+    app.advance(11);
+    pending(&stranger, email_customer).await;
+    expect_ok(stranger.send_email_code().await).await;
+    note(
+        &mut expected,
+        app.now(),
+        "email_code_sent",
+        email_customer,
+        None,
+        "Stranger/1.0",
+    );
+    let code: u32 = code_sent_to(&sink, address).await.parse().expect("six digits");
+    let wrong = format!("{:06}", (code + 1) % 1_000_000);
+    for wait in [0, 0, 1, 2] {
+        assert_error(
+            stranger.login_mfa(&wrong).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_code",
+        )
+        .await;
+        note(
+            &mut expected,
+            app.now(),
+            "code_failed",
+            email_customer,
+            None,
+            "Stranger/1.0",
+        );
+        app.advance(wait);
+    }
+    assert_error(
+        stranger.login_mfa(&wrong).await,
+        StatusCode::UNAUTHORIZED,
+        "login_expired",
+    )
+    .await;
+    note(
+        &mut expected,
+        app.now(),
+        "code_failed",
+        email_customer,
+        None,
+        "Stranger/1.0",
+    );
+    note(
+        &mut expected,
+        app.now(),
+        "second_step_failed",
+        email_customer,
+        None,
+        "Stranger/1.0",
+    );
+    let notice = sink
+        .wait_for_where(address, "the notice", |mail| {
+            !mail.subject.starts_with("Your login code")
+        })
+        .await;
+    let link = link_in(&notice, "/this-wasnt-me#");
+    let (_, token) = link.split_once('#').expect("a token after #");
+    let owner = app.new_browser_with_user_agent("Safari/owner");
+    expect_ok(owner.not_me(token).await).await;
+    note(
+        &mut expected,
+        app.now(),
+        "reported_not_me",
+        email_customer,
+        None,
+        "Safari/owner",
     );
 
     let log = admin.get_ok("/api/v1/audit").await;
