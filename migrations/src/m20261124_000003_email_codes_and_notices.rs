@@ -25,6 +25,12 @@ impl MigrationTrait for Migration {
             integer(Accounts::EmailCodeFailures).default(0).to_owned(),
             // Set by a "This wasn't me" report, for the owner and the admins to see.
             big_integer_null(Accounts::FlaggedAt),
+            // When the last notice of each repeating kind (throttling, a failed
+            // second step) was queued: at most one of each per 15 minutes, and
+            // a compare-and-set on these decides which of concurrent attempts
+            // queues it.
+            big_integer_null(Accounts::ThrottledNoticeAt),
+            big_integer_null(Accounts::SecondStepNoticeAt),
         ];
         for mut column in columns {
             manager
@@ -93,6 +99,8 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(Notices::Table).to_owned())
             .await?;
         for column in [
+            Accounts::SecondStepNoticeAt,
+            Accounts::ThrottledNoticeAt,
             Accounts::FlaggedAt,
             Accounts::EmailCodeFailures,
             Accounts::EmailCodeSentAt,
@@ -120,6 +128,8 @@ enum Accounts {
     EmailCodeSentAt,
     EmailCodeFailures,
     FlaggedAt,
+    ThrottledNoticeAt,
+    SecondStepNoticeAt,
 }
 
 #[derive(DeriveIden)]
