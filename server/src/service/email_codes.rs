@@ -41,7 +41,7 @@ pub struct Sent {
 }
 
 /// Sends `account` a new code, which voids the one before. At most one per
-/// [`RESEND_AFTER`] seconds while the last is unused
+/// [`RESEND_AFTER`] seconds unless the last one was used
 /// ([`ServiceError::ResendTooSoon`]); when the mail
 /// server does not take the mail, nothing changes and the user may try again
 /// at once ([`ServiceError::MailUnavailable`]).
@@ -57,17 +57,15 @@ pub async fn send(
         _ => return Err(ServiceError::EmailCodesNotOffered),
     };
     // The re-send limit, claimed before anything is sent: of two concurrent
-    // requests one gets the slot, the other waits its minute. It guards a
-    // live code only: once the last one was used (or voided), the next login
-    // needs a new one at once.
+    // requests one gets the slot, the other waits its minute. Using a code
+    // clears `email_code_sent_at`: the next login needs a new one at once.
     let claimed = account::Entity::update_many()
         .col_expr(account::Column::EmailCodeSentAt, Expr::value(now))
         .filter(account::Column::Id.eq(account.id))
         .filter(
             Condition::any()
                 .add(account::Column::EmailCodeSentAt.is_null())
-                .add(account::Column::EmailCodeSentAt.lte(now - RESEND_AFTER))
-                .add(account::Column::EmailCodeHash.is_null()),
+                .add(account::Column::EmailCodeSentAt.lte(now - RESEND_AFTER)),
         )
         .exec(db)
         .await?;
@@ -118,6 +116,7 @@ pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, n
         .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
         .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
         .col_expr(account::Column::EmailCodeFailures, Expr::value(0))
+        .col_expr(account::Column::EmailCodeSentAt, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(account_id))
         .filter(account::Column::EmailCodeHash.eq(code_hash(account_id, code.as_str())))
         .filter(account::Column::EmailCodeExpiresAt.gt(now))

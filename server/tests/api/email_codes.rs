@@ -168,6 +168,10 @@ async fn a_code_works_once(db: Db) {
     let again = pending(&app).await;
     refused(&again, &code).await;
     assert_error(again.me().await, StatusCode::UNAUTHORIZED, "not_logged_in").await;
+
+    // Using it ended the minute's wait: the next login gets a new code at once.
+    let fresh = send_code(&again, &sink).await;
+    logged_in(&again, &fresh).await;
 }
 
 async fn a_newer_code_voids_the_older_one(db: Db) {
