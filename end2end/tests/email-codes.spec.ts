@@ -7,16 +7,20 @@ import {
   Authenticator,
   codeIn,
   createCustomerWithEmail,
+  createUser,
   expect,
   expectAccountPage,
   expectNoHorizontalScroll,
   expectTouchSizedButtons,
+  loginRequiredDialog,
   logOut,
   mailsTo,
   mfaBadge,
   mfaSection,
   notMeLink,
   openLoginPage,
+  openWebmail,
+  submitMailboxLogin,
   submitPassword,
   test,
   waitForMail,
@@ -193,4 +197,22 @@ test('"This wasn\'t me" from a notice ends every session of the login', async ({
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeVisible();
   });
+});
+
+test('webmail: a mailbox with e-mailed codes gets its code in the pop-up', async ({ page }, testInfo) => {
+  const owner = createUser(`e2e-${testInfo.project.name}-wm-owner`);
+  // Another address than the mailbox itself: whoever reads the mailbox must not get its codes.
+  const contact = `${owner.username}@mail.example.com`;
+  const mailbox = createUser(`e2e-${testInfo.project.name}-wm`, 'mailbox', owner, contact, ['--email-codes-for', 'mailbox']);
+  const seen = new Set<string>();
+
+  await openWebmail(page);
+  await submitMailboxLogin(page, mailbox);
+  const dialog = loginRequiredDialog(page);
+  await expect(dialog.getByRole('status')).toContainText('We sent a 6-digit code to');
+  await expect(dialog.getByRole('button', { name: 'Use a recovery code instead' })).toHaveCount(0);
+  const mail = await waitForMail(contact, 'Your login code', seen);
+  await dialog.getByLabel('Code from the e-mail').fill(codeIn(mail));
+  await dialog.getByRole('button', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/\/webmail\/inbox$/);
 });

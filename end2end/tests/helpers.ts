@@ -42,7 +42,7 @@ export function tessera(args: string[], input?: string): string {
  * is named `<prefix>-<random>@example.com`; package and mailbox logins need
  * the customer that owns them.
  */
-export function createUser(prefix: string, kind: Kind = 'customer', owner?: User, email?: string): User {
+export function createUser(prefix: string, kind: Kind = 'customer', owner?: User, email?: string, extra: string[] = []): User {
   const name = unique(prefix);
   const user = {
     username: kind === 'mailbox' ? `${name}@example.com` : name,
@@ -51,7 +51,7 @@ export function createUser(prefix: string, kind: Kind = 'customer', owner?: User
   const ownerArgs = owner ? ['--owner', owner.username] : [];
   const emailArgs = email ? ['--email', email] : [];
   tessera(
-    ['account', 'create', '--kind', kind, '--username', user.username, '--password-stdin', ...ownerArgs, ...emailArgs],
+    ['account', 'create', '--kind', kind, '--username', user.username, '--password-stdin', ...ownerArgs, ...emailArgs, ...extra],
     `${user.password}\n`,
   );
   return user;

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{CombinedLoginRequest, LoginResponse, MeResponse};
+use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client;
 use crate::components::{
     ErrorNote, MailboxLogin, MailboxLoginFields, OwnMfaDialog, OwnMfaDialogs, redirect_when_logged_out, signed_in,
@@ -152,7 +152,11 @@ pub fn UserPanelHomePage() -> impl IntoView {
 /// HOME: the mailbox and where its 2FA stands.
 #[component]
 fn Home(me: MeResponse, section: RwSignal<Section>) -> impl IntoView {
-    let status = if me.mfa.totp.enabled { "Enabled" } else { "Disabled" };
+    let status = match me.mfa.active {
+        ActiveFactor::App => "Enabled",
+        ActiveFactor::Email => "Codes by e-mail (log in through webmail)",
+        ActiveFactor::None => "Disabled",
+    };
     view! {
         <h1>"Home"</h1>
         <section class="card" aria-labelledby="up-mailbox-title">
@@ -199,6 +203,21 @@ fn TwoFactor(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
                         <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                             "New recovery codes"
                         </button>
+                    </div>
+                }.into_any()
+            } else if me.mfa.active == ActiveFactor::Email {
+                view! {
+                    <p class="status"><span>"Status:"</span><span class="badge email">"Codes by e-mail"</span></p>
+                    <p>
+                        {format!(
+                            "Logging in needs a 6-digit code we e-mail to {}. This one-field login cannot send one: \
+                             log in through webmail, or enable 2FA with an authenticator app and type its code after \
+                             your password here.",
+                            me.mfa.contact_email.unwrap_or_default(),
+                        )}
+                    </p>
+                    <div class="actions">
+                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable 2FA"</button>
                     </div>
                 }.into_any()
             } else {

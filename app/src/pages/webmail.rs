@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{LoginRequest, LoginResponse, MeResponse, MfaMethod};
+use crate::api::{ActiveFactor, LoginRequest, LoginResponse, MeResponse, MfaMethod};
 use crate::client;
 use crate::components::{
     CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, Modal, OwnMfaDialog, OwnMfaDialogs, SecurityEvents,
@@ -315,6 +315,20 @@ fn MfaSection(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
                         <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                             "New recovery codes"
                         </button>
+                    </div>
+                }.into_any()
+            } else if me.mfa.active == ActiveFactor::Email {
+                view! {
+                    <p class="status">
+                        <span class="badge email">"Codes by e-mail"</span>
+                        {format!(
+                            " After your password, the webmail e-mails a 6-digit code to {}. An authenticator app \
+                             is more secure and replaces it.",
+                            me.mfa.contact_email.unwrap_or_default(),
+                        )}
+                    </p>
+                    <div class="actions">
+                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable MFA"</button>
                     </div>
                 }.into_any()
             } else {
