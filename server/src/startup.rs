@@ -47,7 +47,10 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
         let mailer = match &settings.mail {
-            Some(mail) => Some(Mailer::new(mail)?),
+            Some(mail) => {
+                tracing::info!(smtp = %database::redact(&mail.smtp_url), from = %mail.from, "mail is on");
+                Some(Mailer::new(mail)?)
+            }
             None => {
                 tracing::warn!(
                     "mail is off (no --smtp-url): e-mailed codes are not offered, so logins that use them \

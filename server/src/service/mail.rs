@@ -112,6 +112,22 @@ mod tests {
     }
 
     #[test]
+    fn the_url_forms_for_real_servers_are_accepted() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtp://user:secret@mail.example.com:587?tls=required",
+            "smtps://user:secret@mail.example.com",
+            "smtps://mail.example.com:465",
+        ] {
+            let settings = MailSettings {
+                smtp_url: url.to_owned(),
+                from: "Tessera <security@example.com>".to_owned(),
+            };
+            assert!(Mailer::new(&settings).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
     fn bad_settings_are_refused_with_the_option_named() {
         let bad_url = MailSettings {
             smtp_url: "carrier-pigeon://coop".to_owned(),
