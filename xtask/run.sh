@@ -37,7 +37,7 @@ demo package web1.c10001 'demo-package-1' c10001
 demo mailbox info@example.com 'demo-mailbox-1' c10001
 demo admin admin 'demo-admin-1'
 
-mail_note="Mail goes to $TESSERA_SMTP_URL."
+mail_note="Mail goes to ${TESSERA_SMTP_URL:-}."
 if [ -z "${TESSERA_SMTP_URL:-}" ]; then
   mail_port="$(free_port)"
   mkdir -p data/mail

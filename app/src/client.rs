@@ -141,6 +141,11 @@ pub async fn account_mfa_disable(id: i32, password: String) -> Result<(), Client
     .await
 }
 
+/// Dismisses a "This wasn't me" report on a managed login.
+pub async fn dismiss_flag(id: i32) -> Result<(), ClientError> {
+    post_no_content(&format!("/api/v1/accounts/{id}/flag/dismiss"), None::<&()>).await
+}
+
 /// The security log (administrators).
 pub async fn audit(filter: &AuditFilter) -> Result<SecurityEventList, ClientError> {
     get_json(&with_query("/api/v1/audit", filter)).await

@@ -197,6 +197,23 @@ test('"This wasn\'t me" from a notice ends every session of the login', async ({
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeVisible();
   });
+
+  await test.step('an administrator sees the report and dismisses it', async () => {
+    const admin = createUser('admin', 'admin');
+    await submitPassword(page, admin);
+    await expectAccountPage(page);
+    await page.getByRole('link', { name: 'Admin console' }).click();
+    const accounts = page.getByRole('tabpanel', { name: 'Accounts' });
+    await accounts.getByLabel('Username contains').fill(user.username);
+    await accounts.getByRole('button', { name: 'Search' }).click();
+    const row = accounts.getByRole('list', { name: 'Logins' }).getByRole('listitem').filter({ hasText: user.username });
+    await expect(row).toContainText('Reported \u201cThis wasn\'t me\u201d');
+    if (testInfo.project.name === 'phone') await expectNoHorizontalScroll(page);
+    await row.getByRole('button', { name: 'Dismiss report' }).click();
+    await expect(accounts.getByRole('status')).toHaveText(`The report on ${user.username} is dismissed.`);
+    await expect(row).not.toContainText('Reported');
+    await expect(row.getByRole('button', { name: 'Dismiss report' })).toHaveCount(0);
+  });
 });
 
 test('webmail: a mailbox with e-mailed codes gets its code in the pop-up', async ({ page }, testInfo) => {

@@ -99,3 +99,43 @@ pub fn SwitchOffDialog(login: Login, password_label: &'static str, close: Callba
         </Modal>
     }
 }
+
+/// What a page does once a report was dismissed: say so, and load its list
+/// again. Provided as context by the pages that list managed logins.
+#[derive(Clone, Copy)]
+pub struct FlagDismissed(pub Callback<String>);
+
+/// "Reported 'This wasn't me'" on a login, and the way to dismiss it once
+/// looked into (its customer or an administrator).
+#[component]
+pub fn FlagBadge(login: Login, flagged_at: i64) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let dismissed = use_context::<FlagDismissed>();
+    let dismiss = move |_| {
+        let login = login.clone();
+        busy.set(true);
+        spawn_local(async move {
+            match client::dismiss_flag(login.id).await {
+                Ok(()) => {
+                    if let Some(FlagDismissed(then)) = dismissed {
+                        then.run(login.username);
+                    }
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <span class="flag">
+            <span class="badge flagged" title="Its user opened the link in a security notice">
+                "Reported \u{201c}This wasn't me\u{201d} "{crate::domain::format_utc(flagged_at)}
+            </span>
+            <button type="button" class="secondary" disabled=move || busy.get() on:click=dismiss>
+                "Dismiss report"
+            </button>
+            <ErrorNote message=error />
+        </span>
+    }
+}

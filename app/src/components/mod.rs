@@ -13,7 +13,7 @@ mod session;
 pub use code_entry::CodeEntry;
 pub use field::{ErrorNote, Field};
 pub use mailbox_login::{MailboxLogin, MailboxLoginFields};
-pub use managed_login::{Login, SwitchOffDialog, TopBar};
+pub use managed_login::{FlagBadge, FlagDismissed, Login, SwitchOffDialog, TopBar};
 pub use mfa_dialogs::{EnableDialog, MfaTarget, OwnMfaDialog, OwnMfaDialogs};
 pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;

@@ -20,10 +20,11 @@ pub enum SecurityEventKind {
     EmailCodeSent,
     SecondStepFailed,
     ReportedNotMe,
+    ReportDismissed,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::CodeFailed,
@@ -37,6 +38,7 @@ impl SecurityEventKind {
         Self::EmailCodeSent,
         Self::SecondStepFailed,
         Self::ReportedNotMe,
+        Self::ReportDismissed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -54,6 +56,7 @@ impl SecurityEventKind {
             Self::EmailCodeSent => "email_code_sent",
             Self::SecondStepFailed => "second_step_failed",
             Self::ReportedNotMe => "reported_not_me",
+            Self::ReportDismissed => "report_dismissed",
         }
     }
 
@@ -73,6 +76,7 @@ impl SecurityEventKind {
             Self::EmailCodeSent => "Login code sent by e-mail",
             Self::SecondStepFailed => "Login ended: 5 wrong codes after the right password",
             Self::ReportedNotMe => "Reported \u{201c}This wasn't me\u{201d}",
+            Self::ReportDismissed => "Report dismissed",
         }
     }
 

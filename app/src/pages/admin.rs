@@ -9,7 +9,10 @@ use leptos::prelude::*;
 
 use crate::api::{AccountFilter, AccountSummary, AuditFilter, MfaState, SecurityEvent};
 use crate::client::{self, ClientError};
-use crate::components::{Field, Login, SecurityEvents, SwitchOffDialog, TopBar, redirect_when_logged_out, signed_in};
+use crate::components::{
+    Field, FlagBadge, FlagDismissed, Login, SecurityEvents, SwitchOffDialog, TopBar, redirect_when_logged_out,
+    signed_in,
+};
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
 
 /// Events per page of the security log.
@@ -129,6 +132,10 @@ fn AccountsTab(me: String) -> impl IntoView {
             list.refetch();
         }
     });
+    provide_context(FlagDismissed(Callback::new(move |username: String| {
+        done.set(Some(format!("The report on {username} is dismissed.")));
+        list.refetch();
+    })));
 
     view! {
         <form class="card filters" role="search" on:submit=search novalidate>
@@ -188,13 +195,9 @@ fn AccountRow(
         MfaState::Email => ("badge email", "Codes by e-mail"),
         MfaState::Off => ("badge off", "2FA off"),
     };
-    let flagged = account.flagged_at.map(|at| {
-        view! {
-            <span class="badge flagged" title="Its user opened the link in a security notice">
-                "Reported \u{201c}This wasn't me\u{201d} "{format_utc(at)}
-            </span>
-        }
-    });
+    let flagged = account
+        .flagged_at
+        .map(|flagged_at| view! { <FlagBadge login=login.clone() flagged_at /> });
     let last_login = account.last_login_at.map_or_else(|| "never".to_owned(), format_utc);
     let switch = match (account.mfa, own) {
         (MfaState::Off | MfaState::Email, _) => None,

@@ -11,8 +11,8 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{AccountFilter, AccountList, AccountSummary, MeResponse, MfaState};
 use crate::client::{self, ClientError};
-use crate::components::{EnableDialog, Login, MfaTarget, SwitchOffDialog, TopBar};
-use crate::domain::{AccountKind, format_utc};
+use crate::components::{EnableDialog, FlagBadge, FlagDismissed, Login, MfaTarget, SwitchOffDialog, TopBar};
+use crate::domain::AccountKind;
 
 /// Which dialog is open over the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,10 @@ pub fn PackagesPage() -> impl IntoView {
             managed.refetch();
         }
     });
+    provide_context(FlagDismissed(Callback::new(move |username: String| {
+        done.set(Some(format!("The report on {username} is dismissed.")));
+        managed.refetch();
+    })));
 
     view! {
         <main class="page">
@@ -193,6 +197,7 @@ fn LoginGroup(
 #[component]
 fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Option<String>>) -> impl IntoView {
     let target = Login::from(&login);
+    let flag_target = target.clone();
     let open = move |d: Dialog| {
         done.set(None);
         dialog.set(d);
@@ -232,11 +237,7 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
         <li class="login-row" data-mfa=login.mfa.as_str()>
             <div class="login-name">
                 <strong>{login.username}</strong>
-                {login.flagged_at.map(|at| view! {
-                    <span class="badge flagged" title="Its user opened the link in a security notice">
-                        "Reported \u{201c}This wasn't me\u{201d} "{format_utc(at)}
-                    </span>
-                })}
+                {login.flagged_at.map(|flagged_at| view! { <FlagBadge login=flag_target.clone() flagged_at /> })}
             </div>
             <div class="login-state">
                 {button}

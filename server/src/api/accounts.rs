@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{id}/mfa/totp/setup", post(setup))
         .route("/accounts/{id}/mfa/totp/activate", post(activate))
         .route("/accounts/{id}/mfa/disable", post(disable))
+        .route("/accounts/{id}/flag/dismiss", post(dismiss_flag))
 }
 
 fn summary(account: account::Model, owners: &HashMap<i32, String>) -> Result<AccountSummary, ServiceError> {
@@ -215,5 +216,24 @@ pub async fn disable(
         &trail,
     )
     .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Dismisses a "This wasn't me" report on a login, once its customer or an
+/// administrator has looked into it. The security log keeps the report and
+/// records who dismissed it.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/flag/dismiss", tag = "accounts", params(("id" = i32, Path)), responses(
+    (status = 204, description = "The flag is gone"),
+    (status = 404, description = "`not_found`", body = ErrorBody),
+    (status = 409, description = "`not_flagged`: nobody reported it", body = ErrorBody),
+))]
+pub async fn dismiss_flag(
+    State(state): State<AppState>,
+    user: AuthUser,
+    trail: Trail,
+    AccountId(id): AccountId,
+) -> ApiResult<StatusCode> {
+    let target = accounts::managed_by(&state.db, &user.account, id).await?;
+    accounts::dismiss_flag(&state.db, &target, state.clock.now(), &trail.acting(&user.account)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -165,6 +165,11 @@ impl From<ServiceError> for ApiError {
                 "link_not_found",
                 "This link does not work: it was used already, has expired, or was copied incompletely.".into(),
             ),
+            ServiceError::NotFlagged => (
+                S::CONFLICT,
+                "not_flagged",
+                "Nobody has reported this login: there is nothing to dismiss.".into(),
+            ),
             ServiceError::Busy => {
                 let mut e = Self::new(
                     S::SERVICE_UNAVAILABLE,

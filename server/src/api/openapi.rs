@@ -26,6 +26,7 @@ use super::AppState;
         super::accounts::setup,
         super::accounts::activate,
         super::accounts::disable,
+        super::accounts::dismiss_flag,
         super::audit::list,
         super::notices::not_me,
     ),

@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use app::api::{AccountFilter, MfaState};
-use app::domain::{AccountKind, EmailAddress, NewPassword, Username};
-use sea_orm::sea_query::LikeExpr;
+use app::domain::{AccountKind, EmailAddress, NewPassword, SecurityEventKind, Username};
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
     SqlErr,
 };
 use secrecy::SecretString;
 
+use super::audit::Trail;
 use super::{PasswordHasher, Result, ServiceError};
 use crate::clock::UnixTime;
 use crate::entity::account;
@@ -146,6 +147,23 @@ pub async fn managed_by(db: &impl ConnectionTrait, actor: &account::Model, id: i
         _ => return Err(ServiceError::AccountNotFound),
     };
     Ok(Managed { account, authority })
+}
+
+/// Clears a "This wasn't me" flag once its customer or an administrator has
+/// looked into it; the log records who.
+pub async fn dismiss_flag(db: &impl ConnectionTrait, target: &Managed, now: UnixTime, trail: &Trail) -> Result<()> {
+    let cleared = account::Entity::update_many()
+        .col_expr(account::Column::FlaggedAt, Expr::value(Option::<i64>::None))
+        .filter(account::Column::Id.eq(target.account.id))
+        .filter(account::Column::FlaggedAt.is_not_null())
+        .exec(db)
+        .await?;
+    if cleared.rows_affected != 1 {
+        return Err(ServiceError::NotFlagged);
+    }
+    trail
+        .record(db, SecurityEventKind::ReportDismissed, &target.account, now)
+        .await
 }
 
 /// Whether `actor` manages any other login: administrators and customers do,

@@ -58,6 +58,8 @@ pub enum ServiceError {
     EmailCodeLogin,
     #[error("no such link, or used, or expired")]
     LinkNotFound,
+    #[error("the login is not flagged")]
+    NotFlagged,
     #[error("busy: too many password checks in flight")]
     Busy,
     #[error("database")]

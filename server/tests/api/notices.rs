@@ -524,6 +524,32 @@ async fn this_wasnt_me_ends_every_session_voids_set_up_and_code_and_flags_the_lo
     }
     // Still logged in after all that.
     back.me_ok().await;
+
+    // The owner dismisses the report once it has looked into it; the log
+    // says who. After that there is nothing to dismiss.
+    let dismiss = format!("/api/v1/accounts/{mailbox}/flag/dismiss");
+    let dismissed = owner
+        .request(reqwest::Method::POST, &dismiss)
+        .send()
+        .await
+        .expect("answered");
+    assert_status(dismissed, StatusCode::NO_CONTENT).await;
+    for browser in [&owner, &admin] {
+        let row = row_of(&browser.get_ok("/api/v1/accounts").await, MAILBOX).clone();
+        assert_eq!(row["flagged_at"], Value::Null, "{row}");
+    }
+    let log = admin.get_ok("/api/v1/audit?event=report_dismissed").await;
+    assert_eq!(
+        (&log["events"][0]["account"], &log["events"][0]["actor"]),
+        (&json!(MAILBOX), &json!(CUSTOMER)),
+        "{log}"
+    );
+    let again = admin
+        .request(reqwest::Method::POST, &dismiss)
+        .send()
+        .await
+        .expect("answered");
+    assert_error(again, StatusCode::CONFLICT, "not_flagged").await;
 }
 
 async fn a_this_wasnt_me_link_works_for_thirty_days(db: Db) {

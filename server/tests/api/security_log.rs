@@ -331,6 +331,26 @@ async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_brows
         None,
         "Safari/owner",
     );
+    // An administrator dismisses the report.
+    app.advance(5);
+    let flagged = admin.get_ok(&format!("/api/v1/accounts?q={email_customer}")).await;
+    let id = flagged["accounts"][0]["id"]
+        .as_i64()
+        .expect("the reported login is listed");
+    let dismissed = admin
+        .request(reqwest::Method::POST, &format!("/api/v1/accounts/{id}/flag/dismiss"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(dismissed.status(), StatusCode::NO_CONTENT);
+    note(
+        &mut expected,
+        app.now(),
+        "report_dismissed",
+        email_customer,
+        Some(ADMIN),
+        "Chrome/admin",
+    );
 
     let log = admin.get_ok("/api/v1/audit").await;
 
