@@ -37,13 +37,13 @@ demo package web1.c10001 'demo-package-1' c10001
 demo mailbox info@example.com 'demo-mailbox-1' c10001
 demo admin admin 'demo-admin-1'
 
-mail_note="Mail goes to ${TESSERA_SMTP_URL:-}."
+mail_note="Mail goes to the server TESSERA_SMTP_URL names."
 if [ -z "${TESSERA_SMTP_URL:-}" ]; then
   mail_port="$(free_port)"
   mkdir -p data/mail
   # The sink's stdin is fd 3, which the server (exec'd below) inherits: when
   # the server ends, the pipe closes and the sink ends too.
-  exec 3> >("$TOOLS_DIR/venv/bin/python" "$ROOT/xtask/smtp_sink.py" --port "$mail_port" --dir data/mail --echo \
+  exec 3> >("${TESSERA_TEST_PYTHON:-$TOOLS_DIR/venv/bin/python}" "$ROOT/xtask/smtp_sink.py" --port "$mail_port" --dir data/mail --echo \
     | grep --line-buffered -v '^PORT ')
   export TESSERA_SMTP_URL="smtp://127.0.0.1:$mail_port"
   mail_note="Mails Tessera sends are printed below and kept in data/mail/."

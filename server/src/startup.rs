@@ -20,9 +20,9 @@ use crate::api::{self, ApiError, AppState};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::database;
-use crate::service::PasswordHasher;
 use crate::service::mail::Mailer;
 use crate::service::notices;
+use crate::service::{PasswordHasher, accounts};
 
 /// A built Tessera, bound to its port, not yet serving.
 pub struct Application {
@@ -52,13 +52,21 @@ impl Application {
                 Some(Mailer::new(mail)?)
             }
             None => {
+                let exposed = accounts::count_on_email_codes(&db).await?;
                 tracing::warn!(
-                    "mail is off (no --smtp-url): e-mailed codes are not offered, so logins that use them \
+                    logins_on_email_codes = exposed,
+                    "mail is off (no --smtp-url): e-mailed codes are not offered, so the logins that use them \
                      need their password only; security notices wait in the outbox until mail is on"
                 );
                 None
             }
         };
+        if mailer.is_some() && settings.public_origin.is_none() {
+            tracing::warn!(
+                "links in mails point to http://{}; set --public-origin to the address users know",
+                listener.local_addr()?
+            );
+        }
         // Where links in mails point: the public origin, else the address served.
         let base_url: Arc<str> = match &settings.public_origin {
             Some(origin) => origin.as_str().into(),

@@ -22,8 +22,8 @@ pub struct CodeEntry {
     /// The answer of the server, shown for the whole form.
     pub error: RwSignal<Option<String>>,
     pub busy: RwSignal<bool>,
-    /// Where the last e-mailed code went (mostly hidden), once it was sent.
-    pub sent_to: RwSignal<Option<String>>,
+    /// Where the e-mailed code stands.
+    pub sent: RwSignal<Sent>,
     /// A code is being asked for, or the minute before the next has not passed.
     pub resend_blocked: RwSignal<bool>,
     /// The check on submit, until the field changes again.
@@ -49,7 +49,7 @@ impl CodeEntry {
             code: RwSignal::new(String::new()),
             error,
             busy: RwSignal::new(false),
-            sent_to: RwSignal::new(None),
+            sent: RwSignal::new(Sent::Not),
             resend_blocked: RwSignal::new(false),
             submitted_error: RwSignal::new(None),
             on_done,
@@ -119,21 +119,29 @@ impl CodeEntry {
         }
         self.resend_blocked.set(true);
         self.error.set(None);
+        let before = self.sent.get_untracked();
+        self.sent.set(Sent::Sending);
         spawn_local(async move {
             match client::send_email_code().await {
                 Ok(sent) => {
-                    self.sent_to.set(Some(sent.sent_to));
+                    self.sent.set(Sent::To(sent.sent_to));
                     self.code.set(String::new());
                     self.unblock_after(sent.resend_after);
                 }
                 Err(e) if ends_login(&e.code) => self.on_restart.run(Some(e.message)),
-                Err(e) => {
+                // The code of a mail less than a minute old still works.
+                Err(e) if e.code == "resend_too_soon" => {
+                    self.sent.set(match before {
+                        Sent::Not | Sent::Sending => Sent::Earlier,
+                        other => other,
+                    });
                     self.error.set(Some(e.message));
-                    if e.code == "resend_too_soon" {
-                        self.unblock_after(60);
-                    } else {
-                        self.resend_blocked.set(false);
-                    }
+                    self.unblock_after(60);
+                }
+                Err(e) => {
+                    self.sent.set(before);
+                    self.error.set(Some(e.message));
+                    self.resend_blocked.set(false);
                 }
             }
         });
@@ -177,12 +185,24 @@ impl CodeEntry {
 
     /// Where the e-mailed code went, in a sentence.
     pub fn sent_note(self) -> String {
-        match (self.sent_to.get(), self.resend_blocked.get()) {
-            (Some(to), _) => format!("We sent a 6-digit code to {to}. It is valid for 15 minutes."),
-            (None, true) => "Sending a 6-digit code to your e-mail address…".to_owned(),
-            (None, false) => "No code has been sent yet: ask for one below.".to_owned(),
+        match self.sent.get() {
+            Sent::To(to) => format!("We sent a 6-digit code to {to}. It is valid for 15 minutes."),
+            Sent::Sending => "Sending a 6-digit code to your e-mail address…".to_owned(),
+            Sent::Earlier => "A code was e-mailed to you less than a minute ago: use that one.".to_owned(),
+            Sent::Not => "No code has been sent yet: ask for one below.".to_owned(),
         }
     }
+}
+
+/// Where the e-mailed code of a login stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Not,
+    Sending,
+    /// Sent to this address (mostly hidden).
+    To(String),
+    /// An earlier login asked for one less than a minute ago, still valid.
+    Earlier,
 }
 
 /// The pending login is gone: only the password can start a new one.

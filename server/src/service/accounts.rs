@@ -149,6 +149,18 @@ pub async fn managed_by(db: &impl ConnectionTrait, actor: &account::Model, id: i
     Ok(Managed { account, authority })
 }
 
+/// Logins whose second factor is e-mailed codes (no app): with mail off,
+/// their password alone opens them.
+pub async fn count_on_email_codes(db: &impl ConnectionTrait) -> Result<u64> {
+    use sea_orm::PaginatorTrait as _;
+    Ok(account::Entity::find()
+        .filter(account::Column::TotpSecret.is_null())
+        .filter(account::Column::EmailCodes.eq(true))
+        .filter(account::Column::Email.is_not_null())
+        .count(db)
+        .await?)
+}
+
 /// Clears a "This wasn't me" flag once its customer or an administrator has
 /// looked into it; the log records who.
 pub async fn dismiss_flag(db: &impl ConnectionTrait, target: &Managed, now: UnixTime, trail: &Trail) -> Result<()> {

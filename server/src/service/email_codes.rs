@@ -100,6 +100,9 @@ pub async fn send(
         .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(now + VALID_FOR))
         .col_expr(account::Column::EmailCodeFailures, Expr::value(0))
         .filter(account::Column::Id.eq(account.id))
+        // Unless a later request has sent a newer code meanwhile (a slow
+        // mail server): the newest mail's code is the one that counts.
+        .filter(account::Column::EmailCodeSentAt.eq(now))
         .exec(db)
         .await?;
     trail.record(db, Event::EmailCodeSent, account, now).await?;
@@ -135,10 +138,14 @@ pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, n
         .filter(account::Column::EmailCodeHash.is_not_null())
         .exec(db)
         .await?;
+    // Void after the last try; like a used code, it no longer holds back
+    // the next one.
     account::Entity::update_many()
         .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
         .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
+        .col_expr(account::Column::EmailCodeSentAt, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::EmailCodeHash.is_not_null())
         .filter(account::Column::EmailCodeFailures.gte(TRIES))
         .exec(db)
         .await?;
@@ -174,7 +181,7 @@ fn code_mail(to: &str, username: &str, code: &str, now: UnixTime, trail: &Trail)
         facts.push(format!("From: {ip}"));
     }
     if let Some(agent) = trail.user_agent() {
-        facts.push(format!("Browser: {agent}"));
+        facts.push(format!("Browser: {}", super::notices::browser_in_mail(agent)));
     }
     let minutes = VALID_FOR / 60;
     let text = format!(

@@ -142,17 +142,38 @@ pub struct Pass {
 
 /// Sends the notices that are due. Each is claimed first (compare-and-set on
 /// its attempt count), so two workers, in one process or two, never both
-/// send it.
-pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, base_url: &str, now: UnixTime) -> Result<Pass> {
+/// send it. The time is read per notice: with a mail server that times out,
+/// a pass takes minutes. A notice not delivered while its link works is
+/// given up (its token dropped, the reason kept).
+pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, base_url: &str, clock: &Clock) -> Result<Pass> {
+    let given_up = notice::Entity::update_many()
+        .col_expr(notice::Column::LinkToken, Expr::value(Option::<String>::None))
+        .col_expr(
+            notice::Column::LastError,
+            Expr::value("given up: not delivered within 30 days"),
+        )
+        .filter(notice::Column::SentAt.is_null())
+        .filter(notice::Column::LinkToken.is_not_null())
+        .filter(notice::Column::CreatedAt.lte(clock.now() - LINK_TTL))
+        .exec(db)
+        .await?;
+    if given_up.rows_affected > 0 {
+        tracing::error!(
+            notices = given_up.rows_affected,
+            "security notices given up: not delivered within 30 days"
+        );
+    }
     let due = notice::Entity::find()
         .filter(notice::Column::SentAt.is_null())
-        .filter(notice::Column::NextAttemptAt.lte(now))
+        .filter(notice::Column::LinkToken.is_not_null())
+        .filter(notice::Column::NextAttemptAt.lte(clock.now()))
         .order_by_asc(notice::Column::Id)
         .limit(BATCH)
         .all(db)
         .await?;
     let mut pass = Pass::default();
     for row in due {
+        let now = clock.now();
         let claimed = notice::Entity::update_many()
             .col_expr(notice::Column::Attempts, Expr::col(notice::Column::Attempts).add(1))
             .col_expr(notice::Column::NextAttemptAt, Expr::value(now + LEASE))
@@ -172,7 +193,7 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, base_url: &st
         match result {
             Ok(()) => {
                 notice::Entity::update_many()
-                    .col_expr(notice::Column::SentAt, Expr::value(now))
+                    .col_expr(notice::Column::SentAt, Expr::value(clock.now()))
                     .col_expr(notice::Column::LinkToken, Expr::value(Option::<String>::None))
                     .col_expr(notice::Column::LastError, Expr::value(Option::<String>::None))
                     .filter(notice::Column::Id.eq(row.id))
@@ -182,6 +203,7 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, base_url: &st
                 pass.sent += 1;
             }
             Err(error) => {
+                let now = clock.now();
                 let retry_in = retry_delay(attempts);
                 tracing::warn!(notice = row.id, attempts, retry_in, %error, "security notice not sent; will retry");
                 notice::Entity::update_many()
@@ -210,7 +232,7 @@ pub fn spawn_worker(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = deliver_due(&db, &mailer, &base_url, clock.now()).await {
+            if let Err(e) = deliver_due(&db, &mailer, &base_url, &clock).await {
                 tracing::error!(error = %e, "outbox: reading or updating notices failed");
             }
             tokio::time::sleep(every).await;
@@ -296,7 +318,7 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
         facts.push(format!("From: {ip}"));
     }
     if let Some(agent) = &details.user_agent {
-        facts.push(format!("Browser: {agent}"));
+        facts.push(format!("Browser: {}", browser_in_mail(agent)));
     }
     let text = format!(
         "{what}\n\n{}\n\nIf this wasn't you, open this link. It ends every session of {name}, stops any \
@@ -322,6 +344,17 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
         text,
         html,
     })
+}
+
+/// A User-Agent as a mail quotes it: anyone can send any text as one, so
+/// only its start, enough to recognise a browser.
+pub(crate) fn browser_in_mail(user_agent: &str) -> String {
+    const SHOWN: usize = 120;
+    let mut shown: String = user_agent.chars().take(SHOWN).collect();
+    if user_agent.chars().count() > SHOWN {
+        shown.push('…');
+    }
+    shown
 }
 
 /// "This wasn't me": the link's login loses every session, any unfinished

@@ -21,6 +21,7 @@ on_both_databases!(
     this_wasnt_me_ends_every_session_voids_set_up_and_code_and_flags_the_login,
     a_this_wasnt_me_link_works_for_thirty_days,
     a_notice_the_mail_server_refused_is_sent_once_by_the_next_server,
+    a_notice_not_delivered_while_its_link_works_is_given_up,
     two_servers_on_one_database_send_each_notice_once,
 );
 
@@ -631,6 +632,31 @@ async fn a_notice_the_mail_server_refused_is_sent_once_by_the_next_server(db: Db
     assert_eq!(sink.messages().len(), 1);
     // The link it carries works on the new server.
     expect_ok(next.new_browser().not_me(&token).await).await;
+}
+
+async fn a_notice_not_delivered_while_its_link_works_is_given_up(db: Db) {
+    let (app, mut sink) = spawn_app_with_mail(db).await;
+    app.create_login_with_email(AccountKind::Customer, CUSTOMER, None, ADDRESS, false)
+        .await;
+    sink.stop();
+    let browser = app.logged_in_as(CUSTOMER).await;
+    app.enable_totp(&browser).await;
+    app.wait_for_notices("tried once", |n| n.len() == 1 && n[0].attempts == 1)
+        .await;
+
+    sink.restart();
+    app.advance(30 * 24 * 60 * 60);
+    let notices = app
+        .wait_for_notices("given up", |n| {
+            n[0].last_error.as_deref() == Some("given up: not delivered within 30 days")
+        })
+        .await;
+    assert_eq!((notices[0].sent_at, notices[0].attempts), (None, 1));
+    tokio::time::sleep(SEVERAL_PASSES).await;
+    assert!(
+        sink.messages().is_empty(),
+        "a notice whose link no longer works is not sent"
+    );
 }
 
 async fn two_servers_on_one_database_send_each_notice_once(db: Db) {
