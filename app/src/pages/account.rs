@@ -136,16 +136,16 @@ fn MfaState(mfa: MfaStatus, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
 fn FactorComparison(period: u32) -> impl IntoView {
     view! {
         <div class="table-scroll">
-            <table class="comparison">
+            <table class="comparison" role="table">
                 <caption class="visually-hidden">"Authenticator app and e-mailed codes compared"</caption>
                 <thead>
-                    <tr><th scope="col"></th><th scope="col">"Authenticator app (recommended)"</th><th scope="col">"Codes by e-mail"</th></tr>
+                    <tr role="row"><th scope="col" role="columnheader"></th><th scope="col" role="columnheader">"Authenticator app (recommended)"</th><th scope="col" role="columnheader">"Codes by e-mail"</th></tr>
                 </thead>
                 <tbody>
-                    <tr><th scope="row">"Security"</th><td>"Higher: codes are made on your phone"</td><td>"Only as safe as your mailbox"</td></tr>
-                    <tr><th scope="row">"Without your inbox"</th><td>"Works, offline too, on several devices"</td><td>"Needs that one inbox"</td></tr>
-                    <tr><th scope="row">"Code"</th><td>{format!("Right away; valid {period} seconds")}</td><td>"Arrives by mail; valid 15 minutes"</td></tr>
-                    <tr><th scope="row">"Set-up"</th><td>"An app on another device than the one you log in with"</td><td>"Nothing to install"</td></tr>
+                    <tr role="row"><th scope="row" role="rowheader">"Security"</th><td role="cell" data-label="Authenticator app">"Higher: codes are made on your phone"</td><td role="cell" data-label="Codes by e-mail">"Only as safe as your mailbox"</td></tr>
+                    <tr role="row"><th scope="row" role="rowheader">"Without your inbox"</th><td role="cell" data-label="Authenticator app">"Works, offline too, on several devices"</td><td role="cell" data-label="Codes by e-mail">"Needs that one inbox"</td></tr>
+                    <tr role="row"><th scope="row" role="rowheader">"Code"</th><td role="cell" data-label="Authenticator app">{format!("Right away; valid {period} seconds")}</td><td role="cell" data-label="Codes by e-mail">"Arrives by mail; valid 15 minutes"</td></tr>
+                    <tr role="row"><th scope="row" role="rowheader">"Set-up"</th><td role="cell" data-label="Authenticator app">"An app on another device than the one you log in with"</td><td role="cell" data-label="Codes by e-mail">"Nothing to install"</td></tr>
                 </tbody>
             </table>
         </div>
