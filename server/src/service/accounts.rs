@@ -7,7 +7,7 @@ use app::domain::{AccountKind, EmailAddress, NewPassword, SecurityEventKind, Use
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    SqlErr,
+    SqlErr, TransactionTrait,
 };
 use secrecy::SecretString;
 
@@ -163,7 +163,12 @@ pub async fn count_on_email_codes(db: &impl ConnectionTrait) -> Result<u64> {
 
 /// Clears a "This wasn't me" flag once its customer or an administrator has
 /// looked into it; the log records who.
-pub async fn dismiss_flag(db: &impl ConnectionTrait, target: &Managed, now: UnixTime, trail: &Trail) -> Result<()> {
+pub async fn dismiss_flag(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    target: &Managed,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
     let cleared = account::Entity::update_many()
         .col_expr(account::Column::FlaggedAt, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(target.account.id))

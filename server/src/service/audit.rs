@@ -4,7 +4,10 @@
 //! who ship logs elsewhere see the same stream.
 
 use app::domain::SecurityEventKind;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
+};
 
 use super::Result;
 use crate::clock::UnixTime;
@@ -63,8 +66,22 @@ impl Trail {
         }
     }
 
-    /// Records `kind` for `account`.
+    /// Records `kind` for `account`, and queues the notice it warrants: both
+    /// or neither (a transaction, or a savepoint inside the caller's).
     pub async fn record(
+        &self,
+        db: &(impl ConnectionTrait + TransactionTrait),
+        kind: SecurityEventKind,
+        account: &account::Model,
+        now: UnixTime,
+    ) -> Result<()> {
+        let txn = db.begin().await?;
+        self.record_in(&txn, kind, account, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn record_in(
         &self,
         db: &impl ConnectionTrait,
         kind: SecurityEventKind,

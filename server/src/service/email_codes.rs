@@ -11,7 +11,7 @@
 
 use app::domain::{OtpCode, format_utc, mask_email};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::audit::Trail;
 use super::mail::{Mail, Mailer, escape_html};
@@ -46,7 +46,7 @@ pub struct Sent {
 /// server does not take the mail, nothing changes and the user may try again
 /// at once ([`ServiceError::MailUnavailable`]).
 pub async fn send(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     mailer: &Mailer,
     account: &account::Model,
     now: UnixTime,

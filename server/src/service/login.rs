@@ -3,7 +3,7 @@
 
 use app::api::ActiveFactor;
 use app::domain::{Password, SecondFactor, SecurityEventKind as Event, Username, split_appended_code};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set, TransactionTrait};
 use secrecy::SecretString;
 
 use super::audit::Trail;
@@ -31,7 +31,7 @@ pub struct LoggedIn {
 /// `mail_on`: whether this server sends mail, without which e-mailed codes
 /// are not asked for.
 pub async fn password_step(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
     username: &Username,
     password: &Password,
@@ -57,7 +57,7 @@ pub async fn password_step(
 /// replaced by a full one with a new token; after [`CODE_TRIES_PER_LOGIN`]
 /// wrong codes the pending login ends.
 pub async fn code_step(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     policy: &TotpPolicy,
     pending: &Session,
     factor: &SecondFactor,
@@ -98,7 +98,7 @@ pub async fn code_step(
 /// was right.
 #[allow(clippy::too_many_arguments)]
 pub async fn combined_step(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
     policy: &TotpPolicy,
     username: &Username,
@@ -141,7 +141,7 @@ pub async fn combined_step(
 /// The password check both logins share; failures are logged under the name
 /// that was typed.
 async fn check_password(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
     username: &Username,
     account: Option<account::Model>,
@@ -165,7 +165,12 @@ async fn check_password(
     }
 }
 
-async fn logged_in(db: &impl ConnectionTrait, account: account::Model, now: UnixTime, trail: &Trail) -> Result<()> {
+async fn logged_in(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    account: account::Model,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
     trail.record(db, Event::LoginSucceeded, &account, now).await?;
     let mut active = account.into_active_model();
     active.last_login_at = Set(Some(now));

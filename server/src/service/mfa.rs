@@ -7,7 +7,7 @@ use app::domain::{OtpCode, RecoveryCode, SecondFactor, SecurityEventKind as Even
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionSession, TransactionTrait,
 };
 use secrecy::SecretString;
 
@@ -178,7 +178,7 @@ pub struct Proof {
 }
 
 async fn check_proof(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     hasher: &PasswordHasher,
     policy: &TotpPolicy,
     account: &account::Model,
@@ -282,29 +282,26 @@ pub async fn regenerate_recovery_codes(
 /// - An app code must match the current step ±skew *and* be later than the
 ///   last step used; claiming the step is one conditional UPDATE, so of two
 ///   concurrent requests with one code exactly one wins.
-/// - A recovery code is claimed the same way: `used_at IS NULL` in the UPDATE.
+/// - A recovery code is claimed the same way: `used_at IS NULL` in the UPDATE,
+///   in one transaction with its event and notice.
 /// - Every attempt is counted (compare-and-set) before the code is looked at,
 ///   so concurrent guesses cannot outrun the delay; a right code resets it.
 /// - Wrong codes, refused attempts and used recovery codes go to the log.
 pub async fn verify(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     policy: &TotpPolicy,
     account: &account::Model,
     factor: &SecondFactor,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Verified> {
-    let verified = check_factor(db, policy, account, factor, now).await;
-    let verified = noting_failures(db, trail, account, now, verified).await?;
-    if let Verified::RecoveryCode { .. } = verified {
-        trail.record(db, Event::RecoveryCodeUsed, account, now).await?;
-    }
-    Ok(verified)
+    let verified = check_factor(db, policy, account, factor, now, trail).await;
+    noting_failures(db, trail, account, now, verified).await
 }
 
 /// Logs a wrong code or a refused attempt, and passes the result on.
 async fn noting_failures<T>(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     trail: &Trail,
     account: &account::Model,
     now: UnixTime,
@@ -320,11 +317,12 @@ async fn noting_failures<T>(
 }
 
 async fn check_factor(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     policy: &TotpPolicy,
     account: &account::Model,
     factor: &SecondFactor,
     now: UnixTime,
+    trail: &Trail,
 ) -> Result<Verified> {
     take_attempt(db, account.id, now).await?;
     let verified = match factor {
@@ -334,12 +332,21 @@ async fn check_factor(
         SecondFactor::Totp(code) => email_codes::claim(db, account.id, code, now)
             .await?
             .then_some(Verified::EmailCode),
-        SecondFactor::Recovery(code) => match claim_recovery_code(db, account.id, code, now).await? {
-            true => Some(Verified::RecoveryCode {
-                left: recovery_codes_left(db, account.id).await?,
-            }),
-            false => None,
-        },
+        SecondFactor::Recovery(code) => {
+            // The claim, its event and its notice: all or none.
+            let txn = db.begin().await?;
+            let claimed = claim_recovery_code(&txn, account.id, code, now).await?;
+            if claimed {
+                trail.record(&txn, Event::RecoveryCodeUsed, account, now).await?;
+            }
+            txn.commit().await?;
+            match claimed {
+                true => Some(Verified::RecoveryCode {
+                    left: recovery_codes_left(db, account.id).await?,
+                }),
+                false => None,
+            }
+        }
     };
     match verified {
         Some(v) => {
