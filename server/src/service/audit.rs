@@ -75,36 +75,28 @@ impl Trail {
         account: &account::Model,
         now: UnixTime,
     ) -> Result<()> {
-        let txn = db.begin().await?;
-        self.record_in(&txn, kind, account, now).await?;
-        txn.commit().await?;
-        Ok(())
-    }
-
-    async fn record_in(
-        &self,
-        db: &impl ConnectionTrait,
-        kind: SecurityEventKind,
-        account: &account::Model,
-        now: UnixTime,
-    ) -> Result<()> {
-        self.insert(db, kind, Some(account.id), &account.username, now).await?;
-        if super::notices::is_notice(kind) {
-            let recovery_codes_left = match kind {
-                SecurityEventKind::RecoveryCodeUsed => Some(super::mfa::recovery_codes_left(db, account.id).await?),
-                _ => None,
-            };
-            let details = super::notices::Details {
-                username: account.username.clone(),
-                at: now,
-                actor: self.actor_other_than(Some(account.id)).map(|a| a.name.clone()),
-                ip: self.ip.clone(),
-                user_agent: self.user_agent.clone(),
-                recovery_codes_left,
-                email_codes_after: account.email_codes && account.email.is_some(),
-            };
-            super::notices::queue(db, kind, account, details).await?;
+        if !super::notices::is_notice(kind) {
+            // One insert: no transaction needed (logins record one each).
+            return self.insert(db, kind, Some(account.id), &account.username, now).await;
         }
+        let recovery_codes_left = match kind {
+            SecurityEventKind::RecoveryCodeUsed => Some(super::mfa::recovery_codes_left(db, account.id).await?),
+            _ => None,
+        };
+        let details = super::notices::Details {
+            username: account.username.clone(),
+            at: now,
+            actor: self.actor_other_than(Some(account.id)).map(|a| a.name.clone()),
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            recovery_codes_left,
+            email_codes_after: account.email_codes && account.email.is_some(),
+        };
+        let txn = db.begin().await?;
+        self.insert(&txn, kind, Some(account.id), &account.username, now)
+            .await?;
+        super::notices::queue(&txn, kind, account, details).await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -9,12 +9,12 @@
 //! have to store the code itself, and a user asking for a code wants to know
 //! now whether it is on its way.
 
-use app::domain::{OtpCode, format_utc, mask_email};
+use app::domain::{OtpCode, mask_email};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::audit::Trail;
-use super::mail::{Mail, Mailer, escape_html};
+use super::mail::{Circumstances, Mail, Mailer, escape_html, html_page};
 use super::{Result, ServiceError, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
 use crate::entity::account;
@@ -176,13 +176,7 @@ fn code_hash(account_id: i32, code: &str) -> String {
 }
 
 fn code_mail(to: &str, username: &str, code: &str, now: UnixTime, trail: &Trail) -> Mail {
-    let mut facts = vec![format!("When: {}", format_utc(now))];
-    if let Some(ip) = trail.ip() {
-        facts.push(format!("From: {ip}"));
-    }
-    if let Some(agent) = trail.user_agent() {
-        facts.push(format!("Browser: {}", super::notices::browser_in_mail(agent)));
-    }
+    let facts = Circumstances::new(now, trail.ip(), trail.user_agent());
     let minutes = VALID_FOR / 60;
     let text = format!(
         "Your login code for {username}: {code}\n\n\
@@ -190,19 +184,18 @@ fn code_mail(to: &str, username: &str, code: &str, now: UnixTime, trail: &Trail)
          Someone entered your password and asked for this code:\n{}\n\n\
          Nobody from support will ever ask you for this code. If this wasn't you, do not give it to anyone \
          and change your password.\n",
-        facts.join("\n"),
+        facts.text(),
     );
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
-         <p>Your login code for {}:</p>\
+    let html = html_page(&format!(
+        "<p>Your login code for {}:</p>\
          <p style=\"font-size:2em;letter-spacing:.2em;font-weight:bold\">{code}</p>\
          <p>It is valid for {minutes} minutes and works once.</p>\
          <p>Someone entered your password and asked for this code:<br>{}</p>\
          <p>Nobody from support will ever ask you for this code. If this wasn't you, do not give it to anyone \
-         and change your password.</p></body></html>",
+         and change your password.</p>",
         escape_html(username),
-        facts.iter().map(|f| escape_html(f)).collect::<Vec<_>>().join("<br>"),
-    );
+        facts.html(),
+    ));
     Mail {
         to: to.to_owned(),
         subject: format!("Your login code: {code}"),

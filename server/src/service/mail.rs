@@ -83,6 +83,51 @@ impl Mailer {
     }
 }
 
+/// When, from which address and with which browser something happened: the
+/// lines every security mail shows.
+pub struct Circumstances(Vec<String>);
+
+impl Circumstances {
+    pub fn new(at: i64, ip: Option<&str>, user_agent: Option<&str>) -> Self {
+        let mut lines = vec![format!("When: {}", app::domain::format_utc(at))];
+        if let Some(ip) = ip {
+            lines.push(format!("From: {ip}"));
+        }
+        if let Some(agent) = user_agent {
+            lines.push(format!("Browser: {}", browser(agent)));
+        }
+        Self(lines)
+    }
+
+    pub fn text(&self) -> String {
+        self.0.join("\n")
+    }
+
+    pub fn html(&self) -> String {
+        self.0
+            .iter()
+            .map(|line| escape_html(line))
+            .collect::<Vec<_>>()
+            .join("<br>")
+    }
+}
+
+/// A User-Agent as a mail quotes it: anyone can send any text as one, so
+/// only its start, enough to recognise a browser.
+fn browser(user_agent: &str) -> String {
+    const SHOWN: usize = 120;
+    let mut shown: String = user_agent.chars().take(SHOWN).collect();
+    if user_agent.chars().count() > SHOWN {
+        shown.push('…');
+    }
+    shown
+}
+
+/// The HTML part of a mail: `body` (already escaped) in a plain page.
+pub fn html_page(body: &str) -> String {
+    format!("<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">{body}</body></html>")
+}
+
 /// `text` with `& < > " '` escaped, for the HTML part of a mail.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

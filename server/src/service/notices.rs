@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::{SecurityEventKind as Event, format_utc};
+use app::domain::SecurityEventKind as Event;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -21,7 +21,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::mail::{Mail, Mailer, escape_html};
+use super::mail::{Circumstances, Mail, Mailer, escape_html, html_page};
 use super::{Result, ServiceError, random_bytes, sessions, sha256_hex};
 use crate::clock::{Clock, UnixTime};
 use crate::entity::{account, notice};
@@ -313,48 +313,30 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
             )));
         }
     };
-    let mut facts = vec![format!("When: {}", format_utc(details.at))];
-    if let Some(ip) = &details.ip {
-        facts.push(format!("From: {ip}"));
-    }
-    if let Some(agent) = &details.user_agent {
-        facts.push(format!("Browser: {}", browser_in_mail(agent)));
-    }
+    let facts = Circumstances::new(details.at, details.ip.as_deref(), details.user_agent.as_deref());
     let text = format!(
         "{what}\n\n{}\n\nIf this wasn't you, open this link. It ends every session of {name}, stops any \
          unfinished set-up and tells your provider. It works once, for 30 days:\n{link}\n\n\
          Nobody from support will ever ask you for a code or your password.\n",
-        facts.join("\n"),
+        facts.text(),
     );
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">\
-         <p>{}</p><p>{}</p>\
+    let html = html_page(&format!(
+        "<p>{}</p><p>{}</p>\
          <p>If this wasn't you, use this link. It ends every session of {}, stops any unfinished set-up and \
          tells your provider. It works once, for 30 days.</p>\
          <p><a href=\"{}\">This wasn't me</a></p>\
-         <p>Nobody from support will ever ask you for a code or your password.</p></body></html>",
+         <p>Nobody from support will ever ask you for a code or your password.</p>",
         escape_html(&what),
-        facts.iter().map(|f| escape_html(f)).collect::<Vec<_>>().join("<br>"),
+        facts.html(),
         escape_html(name),
         escape_html(&link),
-    );
+    ));
     Ok(Mail {
         to: row.recipient.clone(),
         subject: format!("{subject}: {name}"),
         text,
         html,
     })
-}
-
-/// A User-Agent as a mail quotes it: anyone can send any text as one, so
-/// only its start, enough to recognise a browser.
-pub(crate) fn browser_in_mail(user_agent: &str) -> String {
-    const SHOWN: usize = 120;
-    let mut shown: String = user_agent.chars().take(SHOWN).collect();
-    if user_agent.chars().count() > SHOWN {
-        shown.push('…');
-    }
-    shown
 }
 
 /// "This wasn't me": the link's login loses every session, any unfinished
