@@ -12,8 +12,9 @@ Usage: python smtp_sink.py --port PORT --dir DIR [--echo]   (needs aiosmtpd 1.4.
       X-Envelope-To: <RCPT TO addresses, joined by ", ">
   It is written to a hidden temporary file and renamed, before the 250 reply:
   once the client's send succeeded, the file is complete.
-* --echo also prints "mail to ADDRESS: SUBJECT" for each message (the demo
-  of xtask/run.sh shows its login codes that way).
+* --echo also prints "mail to ADDRESS: SUBJECT" for each message, and a
+  notice's "This wasn't me" link (the demo of xtask/run.sh shows its login
+  codes and links that way).
 * Exits when stdin reaches EOF (the parent holding the pipe closed it or died;
   from a shell run it as `sleep inf | python smtp_sink.py ...`) or on
   SIGTERM/SIGINT. asyncio's create_server sets SO_REUSEADDR on Linux, so a
@@ -39,8 +40,12 @@ class Sink:
             f.write(head.encode("utf-8") + envelope.original_content)
         os.rename(tmp, os.path.join(self.dir, f"{n:010d}.eml"))
         if self.echo:
-            subject = email.message_from_bytes(envelope.original_content, policy=email.policy.default)["subject"]
-            print(f"  mail to {', '.join(envelope.rcpt_tos)}: {subject}", flush=True)
+            message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            print(f"  mail to {', '.join(envelope.rcpt_tos)}: {message['subject']}", flush=True)
+            text = message.get_body(("plain",))
+            link = text and re.search(r"https?://\S+/this-wasnt-me#[0-9a-f]{64}", text.get_content())
+            if link:
+                print(f"    its \"This wasn't me\" link: {link.group(0)}", flush=True)
         return "250 OK"
 
 

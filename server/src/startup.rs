@@ -62,10 +62,14 @@ impl Application {
             }
         };
         if mailer.is_some() && settings.public_origin.is_none() {
-            tracing::warn!(
-                "links in mails point to http://{}; set --public-origin to the address users know",
-                listener.local_addr()?
-            );
+            let served = listener.local_addr()?;
+            if served.ip().is_unspecified() {
+                tracing::warn!(
+                    "links in mails would point to http://{served}; set --public-origin to the address users know"
+                );
+            } else {
+                tracing::info!("links in mails point to http://{served} (--public-origin changes that)");
+            }
         }
         // Where links in mails point: the public origin, else the address served.
         let base_url: Arc<str> = match &settings.public_origin {
