@@ -30,6 +30,30 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# apt_install, but a package's service is never started: the mail servers
+# run as throw-away processes with their own configs and ports, never as
+# the machine's services.
+apt_install_no_services() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  # policy-rc.d answering 101 forbids every service start (invoke-rc.d and
+  # deb-systemd-invoke ask it); a policy already there is put back after.
+  local policy=/usr/sbin/policy-rc.d saved=""
+  if [ -e "$policy" ]; then saved="$(mktemp)"; as_root cp -p "$policy" "$saved"; fi
+  printf '#!/bin/sh\n# xtask: no service starts while packages install\nexit 101\n' | as_root tee "$policy" >/dev/null
+  as_root chmod 755 "$policy"
+  local status=0
+  apt_install "${missing[@]}" || status=$?
+  if [ -n "$saved" ]; then as_root cp -p "$saved" "$policy"; rm -f "$saved"; else as_root rm -f "$policy"; fi
+  return "$status"
+}
+
+# nginx's mail proxy and Dovecot, for the mail tests and the demo.
+ensure_mail_servers() {
+  apt_install_no_services nginx libnginx-mod-mail dovecot-imapd dovecot-pop3d
+}
+
 ensure_wasm_target() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown && return 0
   step "Adding the wasm32-unknown-unknown target"

@@ -2,7 +2,8 @@
 # Runs every test: formatting and lints, unit tests, integration tests on
 # SQLite and on PostgreSQL, and the Playwright suite in Debian's Chromium.
 # Installs what is missing first (wasm target, wasm-bindgen-cli, npm packages,
-# aiosmtpd for the mail tests, chromium, postgresql). PostgreSQL runs as a
+# aiosmtpd for the mail tests, nginx's mail proxy and Dovecot, chromium,
+# postgresql). PostgreSQL runs as a
 # throw-away cluster on a free port unless TESSERA_TEST_POSTGRES_URL names one.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -31,6 +32,7 @@ trap cleanup EXIT
 
 ensure_build_tools
 ensure_smtp_sink_venv
+ensure_mail_servers
 apt_install chromium
 ensure_node_modules "$ROOT/end2end"
 start_postgres

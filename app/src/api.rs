@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccountKind, SecurityEventKind};
+use crate::domain::{AccountKind, MailProtocol, SecurityEventKind};
 
 #[cfg(feature = "ssr")]
 use utoipa::ToSchema;
@@ -223,6 +223,8 @@ pub struct AccountSummary {
     pub owner: Option<String>,
     pub mfa: MfaState,
     pub contact_email: Option<String>,
+    /// How many app passwords a mailbox login has (0 for other kinds).
+    pub app_passwords: u32,
     /// When its user reported a notice as "This wasn't me" (Unix seconds).
     pub flagged_at: Option<i64>,
     /// Unix seconds.
@@ -267,6 +269,9 @@ pub struct SecurityEvent {
     pub actor: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// What it was about beyond its kind, e.g. the app password's name.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,6 +297,141 @@ pub struct AuditFilter {
     /// 1–500; 100 when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+}
+
+/// `POST /api/v1/me/app-passwords` (and `/accounts/{id}/app-passwords`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAppPasswordRequest {
+    /// The device or app it is for: `iPhone Mail`.
+    pub name: String,
+    /// At least one.
+    pub protocols: Vec<MailProtocol>,
+    /// 1–3650; left out: until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+    /// The current password: the mailbox's own, or (for one's mailboxes)
+    /// the customer's.
+    pub password: String,
+    /// A current second factor when the mailbox has 2FA (its own app
+    /// passwords only): an app code, a recovery code or an e-mailed code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+/// An app password as listed; its secret is never shown again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct AppPasswordSummary {
+    pub id: i32,
+    pub name: String,
+    pub protocols: Vec<MailProtocol>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; `None`: until revoked.
+    pub expires_at: Option<i64>,
+    /// Its last use, to the minute.
+    pub last_used: Option<AppPasswordUse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct AppPasswordUse {
+    /// Unix seconds.
+    pub at: i64,
+    pub protocol: MailProtocol,
+    /// The mail client's address.
+    pub ip: Option<String>,
+}
+
+/// A mailbox's app passwords, and what a mail client needs to know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct AppPasswordList {
+    /// Newest first.
+    pub app_passwords: Vec<AppPasswordSummary>,
+    /// How many one mailbox may have.
+    pub max: u32,
+    pub settings: MailClientSettings,
+}
+
+/// A new app password: its secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct AppPasswordCreated {
+    pub app_password: AppPasswordSummary,
+    /// In groups of four: `k7m2 q9xp 4hf3 t8wa 3jkd 9xp2` (spaces optional).
+    pub password: String,
+    pub settings: MailClientSettings,
+}
+
+/// The server settings a mail client asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct MailClientSettings {
+    /// The user name to enter: the mailbox's address.
+    pub username: String,
+    /// Incoming and outgoing servers, as the provider configured them.
+    pub servers: Vec<MailServer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct MailServer {
+    pub protocol: MailProtocol,
+    pub host: String,
+    pub port: u16,
+    pub security: MailSecurity,
+}
+
+/// How a mail client secures its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// SSL/TLS from the first byte (993, 995, 465).
+    Tls,
+    /// STARTTLS (143, 110, 587).
+    Starttls,
+    /// None: only on a trusted network.
+    None,
+}
+
+impl MailSecurity {
+    /// As mail clients' settings call it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Tls => "SSL/TLS",
+            Self::Starttls => "STARTTLS",
+            Self::None => "None",
+        }
+    }
+}
+
+/// `POST /api/v1/mail/auth`: the check nginx's mail proxy makes, for
+/// gateways that cannot speak through it (ActiveSync: z-push, SOGo).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MailAuthRequest {
+    /// The mailbox's address.
+    pub username: String,
+    /// An app password, or the mailbox's own password where that is allowed.
+    pub password: String,
+    pub protocol: MailProtocol,
+    /// The mail client's address (throttling, last use, notices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct MailAuthResponse {
+    pub username: String,
+    /// The name of the app password that was used; `None`: the mailbox's
+    /// own password (a mailbox without 2FA).
+    pub app_password: Option<String>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_accounts_sessions_mfa;
 mod m20261123_000002_security_events;
 mod m20261124_000003_email_codes_and_notices;
+mod m20261202_000004_app_passwords;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts_sessions_mfa::Migration),
             Box::new(m20261123_000002_security_events::Migration),
             Box::new(m20261124_000003_email_codes_and_notices::Migration),
+            Box::new(m20261202_000004_app_passwords::Migration),
         ]
     }
 }

@@ -1,16 +1,19 @@
 //! The `tessera` command line.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use app::domain::{AccountKind, EmailAddress, NewPassword, Username};
+use app::api::MailServer;
+use app::domain::{AccountKind, EmailAddress, MailProtocol, NewPassword, Username};
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 
 use crate::clock::Clock;
-use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings};
+use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings, parse_mail_client};
 use crate::service::accounts::{self, NewAccount};
 use crate::service::mail::MailSettings;
+use crate::service::mail_auth::{Backends, MailAuthSettings};
 use crate::service::totp::TotpPolicy;
 use crate::service::{PasswordHasher, ServiceError, mfa};
 use crate::{Application, database};
@@ -32,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web UI and the REST API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create and list logins; switch a login's 2FA off.
     #[command(subcommand)]
     Account(AccountCommand),
@@ -60,7 +63,7 @@ pub struct ServeArgs {
     /// A reverse proxy (IP address) whose X-Forwarded-For header is believed
     /// for the security log; repeat, or comma-separate in the variable.
     #[arg(long = "trusted-proxy", env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub trusted_proxies: Vec<IpAddr>,
     /// The SMTP server for e-mailed codes and security notices, in lettre's
     /// format: smtp://127.0.0.1:2525, smtps://user:pass@mail.example.com,
     /// smtp://mail.example.com:587?tls=required. Without it, mail is off.
@@ -69,6 +72,120 @@ pub struct ServeArgs {
     /// The sender of every mail.
     #[arg(long, env = "TESSERA_MAIL_FROM", default_value = "Tessera <tessera@localhost>")]
     pub mail_from: String,
+    #[command(flatten)]
+    pub mail_auth: MailAuthArgs,
+}
+
+/// Answering nginx's mail proxy (`/api/v1/mail/auth`): off without a secret.
+#[derive(Debug, Args)]
+pub struct MailAuthArgs {
+    /// A file holding the secret the mail proxy sends in X-Tessera-Mail-Secret
+    /// (at least 16 characters); turns mail authentication on.
+    #[arg(long, env = "TESSERA_MAIL_AUTH_SECRET_FILE")]
+    pub mail_auth_secret_file: Option<PathBuf>,
+    /// An address the mail proxy (or an ActiveSync gateway) calls from;
+    /// repeat, or comma-separate in the variable.
+    #[arg(
+        long = "mail-proxy",
+        env = "TESSERA_MAIL_PROXIES",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub mail_proxies: Vec<IpAddr>,
+    /// Where IMAP logins go on to (an IP address and port: nginx wants an address).
+    #[arg(long, env = "TESSERA_IMAP_BACKEND")]
+    pub imap_backend: Option<SocketAddr>,
+    #[arg(long, env = "TESSERA_POP3_BACKEND")]
+    pub pop3_backend: Option<SocketAddr>,
+    #[arg(long, env = "TESSERA_SMTP_BACKEND")]
+    pub smtp_backend: Option<SocketAddr>,
+    /// A file holding the password nginx gives the IMAP and POP3 backend
+    /// instead of the user's (a static passdb, or the master user's password).
+    #[arg(long, env = "TESSERA_MAIL_BACKEND_SECRET_FILE")]
+    pub mail_backend_secret_file: Option<PathBuf>,
+    /// Log in to Dovecot as this master user (`user*NAME`) instead of a static passdb.
+    #[arg(long, env = "TESSERA_MAIL_BACKEND_MASTER_USER")]
+    pub mail_backend_master_user: Option<String>,
+    /// Every mailbox logs in to mail with app passwords, with 2FA or without.
+    #[arg(long, env = "TESSERA_MAIL_REQUIRE_APP_PASSWORDS")]
+    pub mail_require_app_passwords: bool,
+    /// What mail clients are told for IMAP: HOST:PORT[/tls|/starttls|/plain].
+    #[arg(long, env = "TESSERA_MAIL_CLIENT_IMAP", value_parser = |s: &str| parse_mail_client(MailProtocol::Imap, s))]
+    pub mail_client_imap: Option<MailServer>,
+    #[arg(long, env = "TESSERA_MAIL_CLIENT_POP3", value_parser = |s: &str| parse_mail_client(MailProtocol::Pop3, s))]
+    pub mail_client_pop3: Option<MailServer>,
+    #[arg(long, env = "TESSERA_MAIL_CLIENT_SMTP", value_parser = |s: &str| parse_mail_client(MailProtocol::Smtp, s))]
+    pub mail_client_smtp: Option<MailServer>,
+}
+
+impl MailAuthArgs {
+    /// The settings, with the secrets read from their files.
+    fn settings(&self) -> anyhow::Result<Option<MailAuthSettings>> {
+        let Some(secret_file) = &self.mail_auth_secret_file else {
+            if self.imap_backend.is_some() || self.pop3_backend.is_some() || self.smtp_backend.is_some() {
+                bail!("--imap-backend, --pop3-backend and --smtp-backend need --mail-auth-secret-file");
+            }
+            return Ok(None);
+        };
+        let backend_password = self
+            .mail_backend_secret_file
+            .as_deref()
+            .map(|file| read_secret_file(file, "--mail-backend-secret-file"))
+            .transpose()?;
+        if backend_password.is_none() && (self.imap_backend.is_some() || self.pop3_backend.is_some()) {
+            bail!(
+                "--imap-backend and --pop3-backend need --mail-backend-secret-file: the password nginx gives the \
+                 backend instead of the user's"
+            );
+        }
+        if let Some(master) = &self.mail_backend_master_user
+            && (master.is_empty() || !master.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)))
+        {
+            bail!("--mail-backend-master-user: letters, digits and . _ - only");
+        }
+        Ok(Some(MailAuthSettings {
+            secret: read_secret_file(secret_file, "--mail-auth-secret-file")?,
+            proxies: self.mail_proxies.iter().map(IpAddr::to_canonical).collect(),
+            backends: Backends {
+                imap: self.imap_backend,
+                pop3: self.pop3_backend,
+                smtp: self.smtp_backend,
+            },
+            backend_password,
+            master_user: self.mail_backend_master_user.clone(),
+            require_app_passwords: self.mail_require_app_passwords,
+        }))
+    }
+
+    fn clients(&self) -> Vec<MailServer> {
+        [&self.mail_client_imap, &self.mail_client_pop3, &self.mail_client_smtp]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// A secret from its file: one line, at least 16 visible ASCII characters
+/// (it goes into HTTP headers and Dovecot's config), no spaces.
+fn read_secret_file(path: &std::path::Path, option: &str) -> anyhow::Result<SecretString> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("{option}: reading {}", path.display()))?;
+    let secret = text.trim_end_matches(['\r', '\n']);
+    if secret.len() < 16 || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+        bail!(
+            "{option}: {} must hold one line of at least 16 visible ASCII characters without spaces \
+             (for example: openssl rand -hex 32)",
+            path.display()
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            tracing::warn!(file = %path.display(), "{option}: others may read this file; chmod 600 it");
+        }
+    }
+    Ok(SecretString::from(secret.to_owned()))
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,7 +236,7 @@ fn parse_period(s: &str) -> Result<u32, String> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(cli.database_url, args).await,
+        Command::Serve(args) => serve(cli.database_url, *args).await,
         Command::Account(AccountCommand::Create {
             kind,
             username,
@@ -164,6 +281,8 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
             smtp_url,
             from: args.mail_from,
         }),
+        mail_auth: args.mail_auth.settings()?,
+        mail_clients: args.mail_auth.clients(),
         ..Settings::new(database_url)
     };
     if !settings.site_root.join("pkg").is_dir() {

@@ -5,8 +5,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use app::api::{MailSecurity, MailServer};
+use app::domain::MailProtocol;
+
 use crate::clock::Clock;
 use crate::service::mail::MailSettings;
+use crate::service::mail_auth::MailAuthSettings;
 use crate::service::totp::TotpPolicy;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tessera.db?mode=rwc";
@@ -34,6 +38,10 @@ pub struct Settings {
     pub mail: Option<MailSettings>,
     /// How often the outbox worker looks for notices to send.
     pub outbox_every: Duration,
+    /// The mail proxy's questions (`/api/v1/mail/auth`); `None`: refused.
+    pub mail_auth: Option<MailAuthSettings>,
+    /// The servers mail clients are told to use, beside a new app password.
+    pub mail_clients: Vec<MailServer>,
     pub clock: Clock,
 }
 
@@ -50,7 +58,73 @@ impl Settings {
             trusted_proxies: Vec::new(),
             mail: None,
             outbox_every: Duration::from_secs(1),
+            mail_auth: None,
+            mail_clients: Vec::new(),
             clock: Clock::System,
+        }
+    }
+}
+
+/// A server mail clients are told about: `HOST:PORT`, optionally followed by
+/// `/tls`, `/starttls` or `/plain`; without it the port decides (993, 995,
+/// 465: TLS; 143, 110, 587, 25: STARTTLS; any other: plain).
+pub fn parse_mail_client(protocol: MailProtocol, input: &str) -> Result<MailServer, String> {
+    let (address, security) = match input.rsplit_once('/') {
+        Some((address, "tls")) => (address, Some(MailSecurity::Tls)),
+        Some((address, "starttls")) => (address, Some(MailSecurity::Starttls)),
+        Some((address, "plain")) => (address, Some(MailSecurity::None)),
+        Some((_, other)) => return Err(format!("{other:?} is not tls, starttls or plain")),
+        None => (input, None),
+    };
+    let (host, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{input:?} is not HOST:PORT"))?;
+    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() || port == 0 {
+        return Err(format!("{input:?} is not HOST:PORT"));
+    }
+    let security = security.unwrap_or(match port {
+        993 | 995 | 465 => MailSecurity::Tls,
+        143 | 110 | 587 | 25 => MailSecurity::Starttls,
+        _ => MailSecurity::None,
+    });
+    Ok(MailServer {
+        protocol,
+        host: host.to_owned(),
+        port,
+        security,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_client_servers_take_their_security_from_the_port_unless_told() {
+        let imap = parse_mail_client(MailProtocol::Imap, "mail.example.com:993");
+        assert_eq!(
+            imap.map(|s| (s.host, s.port, s.security)),
+            Ok(("mail.example.com".to_owned(), 993, MailSecurity::Tls))
+        );
+        let smtp = parse_mail_client(MailProtocol::Smtp, "mail.example.com:587");
+        assert_eq!(smtp.map(|s| s.security), Ok(MailSecurity::Starttls));
+        let demo = parse_mail_client(MailProtocol::Imap, "127.0.0.1:40143");
+        assert_eq!(demo.map(|s| s.security), Ok(MailSecurity::None));
+        let told = parse_mail_client(MailProtocol::Imap, "[::1]:8993/tls");
+        assert_eq!(
+            told.map(|s| (s.host, s.security)),
+            Ok(("::1".to_owned(), MailSecurity::Tls))
+        );
+        for bad in [
+            "mail.example.com",
+            "mail.example.com:imap",
+            ":993",
+            "mail.example.com:993/ssl",
+            "x:0",
+        ] {
+            assert!(parse_mail_client(MailProtocol::Imap, bad).is_err(), "{bad}");
         }
     }
 }

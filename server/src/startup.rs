@@ -82,6 +82,17 @@ impl Application {
             clock: settings.clock.clone(),
             every: settings.outbox_every,
         });
+        match &settings.mail_auth {
+            Some(mail) => tracing::info!(
+                imap = ?mail.backends.imap,
+                pop3 = ?mail.backends.pop3,
+                smtp = ?mail.backends.smtp,
+                proxies = ?mail.proxies,
+                require_app_passwords = mail.require_app_passwords,
+                "mail authentication is on (/api/v1/mail/auth)"
+            ),
+            None => tracing::info!("mail authentication is off (no --mail-auth-secret-file)"),
+        }
         let site_root = settings.site_root.to_string_lossy().into_owned();
         let leptos = LeptosOptions::builder()
             .output_name("tessera")
@@ -98,6 +109,9 @@ impl Application {
             public_origin: settings.public_origin.map(Into::into),
             trusted_proxies: settings.trusted_proxies.into(),
             mailer: mailer.map(Arc::new),
+            mail_auth: settings.mail_auth.map(Arc::new),
+            mail_failures: Arc::default(),
+            mail_clients: settings.mail_clients.into(),
             leptos: leptos.clone(),
         };
         let pages = generate_route_list(App);

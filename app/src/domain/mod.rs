@@ -6,6 +6,7 @@
 //! answer on the server.
 
 mod account_kind;
+mod app_password;
 mod appended_code;
 mod code;
 mod email;
@@ -16,6 +17,7 @@ mod time;
 mod username;
 
 pub use account_kind::AccountKind;
+pub use app_password::{AppPasswordName, AppPasswordSecret, MailProtocol, MailProtocols, parse_lifetime_days};
 pub use appended_code::split_appended_code;
 pub use code::{OtpCode, SecondFactor};
 pub use email::{EmailAddress, mask as mask_email};

@@ -5,6 +5,32 @@ pub const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// Characters per code: 16 × 5 bits = 80 bits of entropy.
 pub const LEN: usize = 16;
 
+/// `input` as `len` lower-case Crockford characters, if it is that once
+/// case, separators (`-` or spaces) and the look-alikes `i`/`l` (`1`) and
+/// `o` (`0`) are set aside.
+pub(super) fn canonical(input: &str, len: usize) -> Option<String> {
+    let mut canonical = String::with_capacity(len);
+    for c in input.chars() {
+        let c = match c.to_ascii_lowercase() {
+            '-' | ' ' => continue,
+            'i' | 'l' => '1',
+            'o' => '0',
+            c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
+            _ => return None,
+        };
+        if canonical.len() == len {
+            return None;
+        }
+        canonical.push(c);
+    }
+    (canonical.len() == len).then_some(canonical)
+}
+
+/// Random alphabet indices (each taken modulo 32) as characters.
+pub(super) fn from_indices(indices: &[u8]) -> String {
+    indices.iter().map(|i| ALPHABET[usize::from(i % 32)] as char).collect()
+}
+
 /// A recovery code in canonical form (16 lower-case Crockford characters).
 ///
 /// Accepted case-insensitively, with or without separators (`-` or spaces),
@@ -14,26 +40,12 @@ pub struct RecoveryCode(String);
 
 impl RecoveryCode {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let mut canonical = String::with_capacity(LEN);
-        for c in input.chars() {
-            let c = match c.to_ascii_lowercase() {
-                '-' | ' ' => continue,
-                'i' | 'l' => '1',
-                'o' => '0',
-                c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
-                _ => return Err(Self::malformed()),
-            };
-            canonical.push(c);
-        }
-        if canonical.len() != LEN {
-            return Err(Self::malformed());
-        }
-        Ok(Self(canonical))
+        canonical(input, LEN).map(Self).ok_or_else(Self::malformed)
     }
 
     /// Builds a code from 16 random alphabet indices (each taken modulo 32).
     pub fn from_indices(indices: [u8; LEN]) -> Self {
-        Self(indices.iter().map(|i| ALPHABET[usize::from(i % 32)] as char).collect())
+        Self(from_indices(&indices))
     }
 
     /// The canonical form, the one that is hashed and stored.

@@ -21,10 +21,14 @@ pub enum SecurityEventKind {
     SecondStepFailed,
     ReportedNotMe,
     ReportDismissed,
+    AppPasswordCreated,
+    AppPasswordRevoked,
+    /// An app password logged in from an address it had not come from before.
+    AppPasswordNewAddress,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 17] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::CodeFailed,
@@ -39,6 +43,9 @@ impl SecurityEventKind {
         Self::SecondStepFailed,
         Self::ReportedNotMe,
         Self::ReportDismissed,
+        Self::AppPasswordCreated,
+        Self::AppPasswordRevoked,
+        Self::AppPasswordNewAddress,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -57,6 +64,9 @@ impl SecurityEventKind {
             Self::SecondStepFailed => "second_step_failed",
             Self::ReportedNotMe => "reported_not_me",
             Self::ReportDismissed => "report_dismissed",
+            Self::AppPasswordCreated => "app_password_created",
+            Self::AppPasswordRevoked => "app_password_revoked",
+            Self::AppPasswordNewAddress => "app_password_new_address",
         }
     }
 
@@ -77,6 +87,9 @@ impl SecurityEventKind {
             Self::SecondStepFailed => "Login ended: 5 wrong codes after the right password",
             Self::ReportedNotMe => "Reported \u{201c}This wasn't me\u{201d}",
             Self::ReportDismissed => "Report dismissed",
+            Self::AppPasswordCreated => "App password created",
+            Self::AppPasswordRevoked => "App password revoked",
+            Self::AppPasswordNewAddress => "App password used from a new address",
         }
     }
 

@@ -21,7 +21,7 @@ use super::{ApiError, ApiResult, AppState};
 use crate::entity::account;
 use crate::service::accounts::{self, Authority, Managed};
 use crate::service::audit::Trail;
-use crate::service::{ServiceError, mfa};
+use crate::service::{ServiceError, app_passwords, mfa};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,8 +33,26 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{id}/flag/dismiss", post(dismiss_flag))
 }
 
-fn summary(account: account::Model, owners: &HashMap<i32, String>) -> Result<AccountSummary, ServiceError> {
+/// Owner names and app password counts, by account id, for [`summary`].
+struct Looked {
+    owners: HashMap<i32, String>,
+    app_passwords: HashMap<i32, u32>,
+}
+
+impl Looked {
+    async fn up(state: &AppState, accounts: &[account::Model]) -> Result<Self, ServiceError> {
+        let ids: Vec<i32> = accounts.iter().map(|a| a.id).collect();
+        Ok(Self {
+            owners: accounts::owner_names(&state.db, accounts).await?,
+            app_passwords: app_passwords::counts(&state.db, &ids).await?,
+        })
+    }
+}
+
+fn summary(account: account::Model, looked: &Looked) -> Result<AccountSummary, ServiceError> {
+    let owners = &looked.owners;
     Ok(AccountSummary {
+        app_passwords: looked.app_passwords.get(&account.id).copied().unwrap_or(0),
         id: account.id,
         kind: accounts::kind_of(&account)?,
         owner: account.owner_id.and_then(|id| owners.get(&id).cloned()),
@@ -96,10 +114,10 @@ pub async fn list(
     }
     let ApiQuery(filter) = filter?;
     let (found, truncated) = accounts::list_managed(&state.db, &user.account, &filter).await?;
-    let owners = accounts::owner_names(&state.db, &found).await?;
+    let looked = Looked::up(&state, &found).await?;
     let accounts = found
         .into_iter()
-        .map(|a| summary(a, &owners))
+        .map(|a| summary(a, &looked))
         .collect::<Result<_, _>>()?;
     Ok(Json(AccountList { accounts, truncated }))
 }
@@ -115,8 +133,8 @@ pub async fn show(
     AccountId(id): AccountId,
 ) -> ApiResult<Json<AccountSummary>> {
     let target = accounts::managed_by(&state.db, &user.account, id).await?;
-    let owners = accounts::owner_names(&state.db, std::slice::from_ref(&target.account)).await?;
-    Ok(Json(summary(target.account, &owners)?))
+    let looked = Looked::up(&state, std::slice::from_ref(&target.account)).await?;
+    Ok(Json(summary(target.account, &looked)?))
 }
 
 /// Starts 2FA set-up for one of the customer's logins: a QR code and secret

@@ -31,6 +31,7 @@ fn event(row: security_event::Model) -> Result<SecurityEvent, ServiceError> {
         actor: row.actor,
         ip: row.ip,
         user_agent: row.user_agent,
+        detail: row.detail,
     })
 }
 

@@ -90,11 +90,21 @@ pub async fn login_mfa_email(
     pending: PendingLogin,
     trail: Trail,
 ) -> ApiResult<Json<EmailCodeSent>> {
+    let account = accounts::get(&state.db, pending.session.account_id).await?;
+    email_code(&state, &account, email_codes::Purpose::Login, &trail).await
+}
+
+/// Mails `account` a code for `purpose`, when this server sends mail.
+pub(super) async fn email_code(
+    state: &AppState,
+    account: &crate::entity::account::Model,
+    purpose: email_codes::Purpose,
+    trail: &Trail,
+) -> ApiResult<Json<EmailCodeSent>> {
     let Some(mailer) = state.mailer.as_deref() else {
         return Err(ServiceError::EmailCodesNotOffered.into());
     };
-    let account = accounts::get(&state.db, pending.session.account_id).await?;
-    let sent = email_codes::send(&state.db, mailer, &account, state.clock.now(), &trail).await?;
+    let sent = email_codes::send(&state.db, mailer, account, purpose, state.clock.now(), trail).await?;
     Ok(Json(EmailCodeSent {
         sent_to: sent.to,
         valid_for: email_codes::VALID_FOR.unsigned_abs(),

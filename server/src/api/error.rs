@@ -170,6 +170,65 @@ impl From<ServiceError> for ApiError {
                 "not_flagged",
                 "Nobody has reported this login: there is nothing to dismiss.".into(),
             ),
+            ServiceError::AppPasswordsNotOffered => (
+                S::CONFLICT,
+                "app_passwords_not_offered",
+                "Only mailbox logins have app passwords.".into(),
+            ),
+            ServiceError::TooManyAppPasswords => (
+                S::CONFLICT,
+                "too_many_app_passwords",
+                format!(
+                    "A mailbox has at most {} app passwords: revoke one you no longer use first.",
+                    crate::service::app_passwords::MAX_PER_LOGIN
+                )
+                .into(),
+            ),
+            ServiceError::AppPasswordNameTaken => (
+                S::CONFLICT,
+                "app_password_name_taken",
+                "An app password of that name exists already: choose another name.".into(),
+            ),
+            ServiceError::AppPasswordNotFound => return Self::not_found(),
+            ServiceError::AppPasswordExpired => (
+                S::UNAUTHORIZED,
+                "app_password_expired",
+                "This app password has expired: create a new one.".into(),
+            ),
+            ServiceError::AppPasswordNotForProtocol(protocol) => (
+                S::FORBIDDEN,
+                "protocol_not_allowed",
+                format!("This app password is not for {}: create one that is.", protocol.label()).into(),
+            ),
+            ServiceError::AppPasswordRequired => (
+                S::UNAUTHORIZED,
+                "app_password_required",
+                "This mailbox has two-factor authentication: mail apps log in with an app password, \
+                 not with the mailbox's password."
+                    .into(),
+            ),
+            ServiceError::MailProtocolNotOffered(protocol) => (
+                S::FORBIDDEN,
+                "protocol_not_offered",
+                format!("{} is not offered here.", protocol.label()).into(),
+            ),
+            ServiceError::TooManyLoginFailures { retry_after } => {
+                let mut e = Self::new(
+                    S::TOO_MANY_REQUESTS,
+                    "too_many_failures",
+                    format!(
+                        "Too many failed logins from this address. Try again in {} minutes.",
+                        retry_after.div_ceil(60)
+                    ),
+                );
+                e.retry_after = Some(*retry_after);
+                return e;
+            }
+            ServiceError::SecondFactorRequired => (
+                S::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "Enter a current code: from your app, a recovery code, or the one we e-mailed you.".into(),
+            ),
             ServiceError::Busy => {
                 let mut e = Self::new(
                     S::SERVICE_UNAVAILABLE,

@@ -63,11 +63,31 @@ impl<S: Send + Sync> FromRequestParts<S> for AccountId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::not_found())?;
-        raw.parse().map(Self).map_err(|_| ApiError::not_found())
+        id_in_path(parts, state, "id").await.map(Self)
     }
+}
+
+/// The `{app_password_id}` of `.../app-passwords/{app_password_id}`; like
+/// [`AccountId`], anything else is one that does not exist.
+pub struct AppPasswordId(pub i32);
+
+impl<S: Send + Sync> FromRequestParts<S> for AppPasswordId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        id_in_path(parts, state, "app_password_id").await.map(Self)
+    }
+}
+
+async fn id_in_path<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -> Result<i32, ApiError> {
+    let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    params
+        .iter()
+        .find(|(key, _)| key == name)
+        .and_then(|(_, raw)| raw.parse().ok())
+        .ok_or_else(ApiError::not_found)
 }
 
 /// Where a request came from, for the security log: the client's address

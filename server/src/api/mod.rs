@@ -2,10 +2,12 @@
 //! layers every endpoint shares (size limit, same-origin check, no-store).
 
 mod accounts;
+mod app_passwords;
 mod audit;
 mod auth;
 mod error;
 mod extract;
+mod mail_auth;
 mod mfa;
 mod notices;
 pub mod openapi;
@@ -23,6 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::clock::Clock;
 use crate::service::PasswordHasher;
 use crate::service::mail::Mailer;
+use crate::service::mail_auth::{FailureLog, MailAuthSettings};
 use crate::service::totp::TotpPolicy;
 
 pub use error::{ApiError, ApiResult};
@@ -45,6 +48,12 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// `None` when mail is off: no e-mailed codes then.
     pub mailer: Option<Arc<Mailer>>,
+    /// `None`: nobody may ask `/api/v1/mail/auth`.
+    pub mail_auth: Option<Arc<MailAuthSettings>>,
+    /// Recent failed mail logins, per user and client address.
+    pub mail_failures: Arc<FailureLog>,
+    /// What mail clients are told to connect to.
+    pub mail_clients: Arc<[app::api::MailServer]>,
     pub leptos: LeptosOptions,
 }
 
@@ -61,6 +70,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(accounts::router())
         .merge(audit::router())
         .merge(notices::router())
+        .merge(app_passwords::router())
+        .merge(mail_auth::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });

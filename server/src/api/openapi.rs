@@ -29,6 +29,17 @@ use super::AppState;
         super::accounts::dismiss_flag,
         super::audit::list,
         super::notices::not_me,
+        super::app_passwords::mine,
+        super::app_passwords::create_mine,
+        super::app_passwords::revoke_mine,
+        super::app_passwords::revoke_all_mine,
+        super::app_passwords::send_confirmation_code,
+        super::app_passwords::of_login,
+        super::app_passwords::create_for_login,
+        super::app_passwords::revoke_of_login,
+        super::app_passwords::revoke_all_of_login,
+        super::mail_auth::nginx,
+        super::mail_auth::json,
     ),
     tags(
         (name = "login", description = "Password step, code step, logout"),
@@ -36,6 +47,8 @@ use super::AppState;
         (name = "mfa", description = "The account's own second factor"),
         (name = "accounts", description = "Logins a customer or an administrator manages"),
         (name = "audit", description = "The security log (administrators)"),
+        (name = "app passwords", description = "A mailbox's passwords for its mail clients"),
+        (name = "mail", description = "The mail proxy's questions: may this IMAP, POP3 or SMTP login proceed?"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,8 @@
 //! Rules live in `service`, wire types in `app::api`.
 
 pub mod account;
+pub mod app_password;
+pub mod app_password_address;
 pub mod notice;
 pub mod recovery_code;
 pub mod security_event;

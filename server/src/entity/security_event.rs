@@ -13,6 +13,8 @@ pub struct Model {
     pub actor: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// What the event is about beyond its kind, e.g. the app password's name.
+    pub detail: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

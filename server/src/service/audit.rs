@@ -20,6 +20,8 @@ pub const OWN_RECENT: u64 = 20;
 
 /// The longest user agent kept; the rest is cut.
 const USER_AGENT_CHARS: usize = 512;
+/// The longest detail kept (the column's size).
+const DETAIL_CHARS: usize = 128;
 
 /// Who acts and from where: stamped on every event one request causes.
 #[derive(Debug, Clone, Default)]
@@ -75,9 +77,24 @@ impl Trail {
         account: &account::Model,
         now: UnixTime,
     ) -> Result<()> {
+        self.record_detailed(db, kind, account, None, now).await
+    }
+
+    /// [`Self::record`], with what the event is about beyond its kind (an
+    /// app password's name, say): in the log and in the notice.
+    pub async fn record_detailed(
+        &self,
+        db: &(impl ConnectionTrait + TransactionTrait),
+        kind: SecurityEventKind,
+        account: &account::Model,
+        detail: Option<String>,
+        now: UnixTime,
+    ) -> Result<()> {
         if !super::notices::is_notice(kind) {
             // One insert: no transaction needed (logins record one each).
-            return self.insert(db, kind, Some(account.id), &account.username, now).await;
+            return self
+                .insert(db, kind, Some(account.id), &account.username, detail, now)
+                .await;
         }
         let recovery_codes_left = match kind {
             SecurityEventKind::RecoveryCodeUsed => Some(super::mfa::recovery_codes_left(db, account.id).await?),
@@ -91,9 +108,10 @@ impl Trail {
             user_agent: self.user_agent.clone(),
             recovery_codes_left,
             email_codes_after: account.email_codes && account.email.is_some(),
+            detail: detail.clone(),
         };
         let txn = db.begin().await?;
-        self.insert(&txn, kind, Some(account.id), &account.username, now)
+        self.insert(&txn, kind, Some(account.id), &account.username, detail, now)
             .await?;
         super::notices::queue(&txn, kind, account, details).await?;
         txn.commit().await?;
@@ -125,7 +143,7 @@ impl Trail {
         account: Option<&account::Model>,
         now: UnixTime,
     ) -> Result<()> {
-        self.insert(db, kind, account.map(|a| a.id), username, now).await
+        self.insert(db, kind, account.map(|a| a.id), username, None, now).await
     }
 
     async fn insert(
@@ -134,6 +152,7 @@ impl Trail {
         kind: SecurityEventKind,
         account_id: Option<i32>,
         username: &str,
+        detail: Option<String>,
         now: UnixTime,
     ) -> Result<()> {
         let actor = self.actor_other_than(account_id);
@@ -143,6 +162,7 @@ impl Trail {
             account = username,
             actor = actor.map(|a| a.name.as_str()),
             ip = self.ip.as_deref(),
+            detail = detail.as_deref(),
         );
         security_event::ActiveModel {
             at: Set(now),
@@ -153,6 +173,7 @@ impl Trail {
             actor: Set(actor.map(|a| a.name.clone())),
             ip: Set(self.ip.clone()),
             user_agent: Set(self.user_agent.clone()),
+            detail: Set(detail.map(|d| d.chars().take(DETAIL_CHARS).collect())),
             ..Default::default()
         }
         .insert(db)

@@ -33,6 +33,15 @@ pub fn offered(account: &account::Model, mail_on: bool) -> bool {
     mail_on && account.totp_secret.is_none() && account.email_codes && account.email.is_some()
 }
 
+/// What a code is for, which its mail says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The second step of a login.
+    Login,
+    /// Confirming a change while logged in (a new app password).
+    Confirm,
+}
+
 /// A code on its way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
@@ -49,6 +58,7 @@ pub async fn send(
     db: &(impl ConnectionTrait + TransactionTrait),
     mailer: &Mailer,
     account: &account::Model,
+    purpose: Purpose,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Sent> {
@@ -77,7 +87,7 @@ pub async fn send(
         });
     }
     let code = new_code()?;
-    let mail = code_mail(&to, &account.username, &code, now, trail);
+    let mail = code_mail(&to, &account.username, &code, purpose, now, trail);
     if let Err(error) = mailer.send(&mail).await {
         tracing::warn!(account = account.username, %error, "e-mail code not sent");
         // Give the slot back, so that "try again" works at once.
@@ -175,30 +185,41 @@ fn code_hash(account_id: i32, code: &str) -> String {
     ])
 }
 
-fn code_mail(to: &str, username: &str, code: &str, now: UnixTime, trail: &Trail) -> Mail {
+fn code_mail(to: &str, username: &str, code: &str, purpose: Purpose, now: UnixTime, trail: &Trail) -> Mail {
     let facts = Circumstances::new(now, trail.ip(), trail.user_agent());
     let minutes = VALID_FOR / 60;
+    let (what, who) = match purpose {
+        Purpose::Login => ("login code", "Someone entered your password and asked for this code:"),
+        Purpose::Confirm => (
+            "confirmation code",
+            "Someone logged in as you asked for this code, to confirm a change such as a new app password:",
+        ),
+    };
     let text = format!(
-        "Your login code for {username}: {code}\n\n\
+        "Your {what} for {username}: {code}\n\n\
          It is valid for {minutes} minutes and works once.\n\n\
-         Someone entered your password and asked for this code:\n{}\n\n\
+         {who}\n{}\n\n\
          Nobody from support will ever ask you for this code. If this wasn't you, do not give it to anyone \
          and change your password.\n",
         facts.text(),
     );
     let html = html_page(&format!(
-        "<p>Your login code for {}:</p>\
+        "<p>Your {what} for {}:</p>\
          <p style=\"font-size:2em;letter-spacing:.2em;font-weight:bold\">{code}</p>\
          <p>It is valid for {minutes} minutes and works once.</p>\
-         <p>Someone entered your password and asked for this code:<br>{}</p>\
+         <p>{who}<br>{}</p>\
          <p>Nobody from support will ever ask you for this code. If this wasn't you, do not give it to anyone \
          and change your password.</p>",
         escape_html(username),
         facts.html(),
     ));
+    let subject = match purpose {
+        Purpose::Login => format!("Your login code: {code}"),
+        Purpose::Confirm => format!("Your confirmation code: {code}"),
+    };
     Mail {
         to: to.to_owned(),
-        subject: format!("Your login code: {code}"),
+        subject,
         text,
         html,
     }
@@ -226,7 +247,14 @@ mod tests {
     #[test]
     fn the_mail_says_when_and_where_and_warns_about_support() {
         let trail = Trail::new(Some("203.0.113.9".to_owned()), Some("Firefox <b>"));
-        let mail = code_mail("owner@example.com", "c10001", "482913", 1_800_000_000, &trail);
+        let mail = code_mail(
+            "owner@example.com",
+            "c10001",
+            "482913",
+            Purpose::Login,
+            1_800_000_000,
+            &trail,
+        );
         assert!(mail.text.starts_with("Your login code for c10001: 482913"));
         assert!(mail.text.contains("2027-01-15 08:00 UTC"));
         assert!(mail.text.contains("203.0.113.9"));
@@ -235,6 +263,19 @@ mod tests {
                 .contains("Nobody from support will ever ask you for this code")
         );
         assert!(mail.html.contains("Firefox &lt;b&gt;"));
+        let confirm = code_mail(
+            "owner@example.com",
+            "c10001",
+            "482913",
+            Purpose::Confirm,
+            1_800_000_000,
+            &trail,
+        );
+        assert!(
+            confirm.subject.starts_with("Your confirmation code: 482913"),
+            "{}",
+            confirm.subject
+        );
     }
 
     #[test]

@@ -13,9 +13,9 @@ use secrecy::SecretString;
 
 use super::accounts::{Authority, Managed};
 use super::audit::Trail;
-use super::email_codes;
 use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
+use super::{app_passwords, email_codes};
 use crate::clock::UnixTime;
 use crate::entity::{account, recovery_code};
 
@@ -194,6 +194,31 @@ async fn check_proof(
     Ok(())
 }
 
+/// Re-authentication for a change that is not to the second factor itself
+/// (a new app password): the password, and a current second factor
+/// whenever the login has one, as for disabling 2FA. The code may be an
+/// app code, a recovery code or an e-mailed one, whichever the login uses.
+#[allow(clippy::too_many_arguments)]
+pub async fn reauthenticate(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    password: SecretString,
+    code: Option<&SecondFactor>,
+    mail_on: bool,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
+    confirm_password(hasher, account, password).await?;
+    if active_factor(account, mail_on) == ActiveFactor::None {
+        return Ok(());
+    }
+    let factor = code.ok_or(ServiceError::SecondFactorRequired)?;
+    verify(db, policy, account, factor, now, trail).await?;
+    Ok(())
+}
+
 /// Turns TOTP off.
 pub async fn disable(
     db: &DatabaseConnection,
@@ -249,7 +274,11 @@ async fn reset_unchecked(
     let txn = db.begin().await?;
     clear_second_factor(&txn, account.id).await?;
     reset_failures(&txn, account.id).await?;
-    trail.record(&txn, event, account, now).await?;
+    // Whoever took the login over may have made one for themselves.
+    let revoked = app_passwords::delete_all_for(&txn, account.id).await?;
+    trail
+        .record_detailed(&txn, event, account, app_passwords::revoked_too(revoked), now)
+        .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -453,7 +482,11 @@ pub(crate) async fn clear_second_factor(db: &impl ConnectionTrait, account_id: i
     Ok(())
 }
 
-async fn confirm_password(hasher: &PasswordHasher, account: &account::Model, password: SecretString) -> Result<()> {
+pub(crate) async fn confirm_password(
+    hasher: &PasswordHasher,
+    account: &account::Model,
+    password: SecretString,
+) -> Result<()> {
     match hasher.verify(Some(account.password_hash.clone()), password).await? {
         true => Ok(()),
         false => Err(ServiceError::InvalidPassword),

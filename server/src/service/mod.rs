@@ -2,17 +2,19 @@
 //! `now`, and know nothing of HTTP.
 
 pub mod accounts;
+pub mod app_passwords;
 pub mod audit;
 pub mod email_codes;
 pub mod login;
 pub mod mail;
+pub mod mail_auth;
 pub mod mfa;
 pub mod notices;
 pub mod password;
 pub mod sessions;
 pub mod totp;
 
-use app::domain::ValidationError;
+use app::domain::{MailProtocol, ValidationError};
 
 pub use password::PasswordHasher;
 
@@ -60,6 +62,26 @@ pub enum ServiceError {
     LinkNotFound,
     #[error("the login is not flagged")]
     NotFlagged,
+    #[error("only mailbox logins have app passwords")]
+    AppPasswordsNotOffered,
+    #[error("the login has the most app passwords it may have")]
+    TooManyAppPasswords,
+    #[error("the login has an app password of that name")]
+    AppPasswordNameTaken,
+    #[error("no such app password")]
+    AppPasswordNotFound,
+    #[error("the app password has expired")]
+    AppPasswordExpired,
+    #[error("the app password is not for {0}")]
+    AppPasswordNotForProtocol(MailProtocol),
+    #[error("the mailbox has 2FA: mail clients log in with app passwords")]
+    AppPasswordRequired,
+    #[error("{0} is not offered here")]
+    MailProtocolNotOffered(MailProtocol),
+    #[error("too many failed mail logins from one address; retry in {retry_after} s")]
+    TooManyLoginFailures { retry_after: u64 },
+    #[error("a current second factor is needed")]
+    SecondFactorRequired,
     #[error("busy: too many password checks in flight")]
     Busy,
     #[error("database")]

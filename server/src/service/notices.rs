@@ -49,6 +49,9 @@ pub fn is_notice(kind: Event) -> bool {
             | Event::RecoveryCodeUsed
             | Event::Throttled
             | Event::SecondStepFailed
+            | Event::AppPasswordCreated
+            | Event::AppPasswordRevoked
+            | Event::AppPasswordNewAddress
     )
 }
 
@@ -66,6 +69,9 @@ pub struct Details {
     /// After the app was switched off: whether e-mailed codes take over.
     #[serde(default)]
     pub email_codes_after: bool,
+    /// What the event was about beyond its kind (an app password's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Queues the notice for `kind` on `account`, if it is one and the login has
@@ -269,12 +275,43 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
         Event::MfaDisabled | Event::MfaResetByAdmin | Event::MfaResetByOwner => (
             "Two-factor authentication with an app is off".to_owned(),
             format!(
-                "Two-factor authentication with an authenticator app was switched off{by} for your login {name}. {}",
+                "Two-factor authentication with an authenticator app was switched off{by} for your login {name}. {}{}",
                 if details.email_codes_after {
                     "From now on, logging in needs a code we send to this address."
                 } else {
                     "From now on, the password alone opens it."
+                },
+                match &details.detail {
+                    Some(revoked) => format!(" Its app passwords are gone too ({revoked}): mail apps need new ones."),
+                    None => String::new(),
                 }
+            ),
+        ),
+        Event::AppPasswordCreated => (
+            "New app password".to_owned(),
+            format!(
+                "An app password was created{by} for your mailbox {name}: {}. A mail app that has it reads or \
+                 sends mail without a second factor.",
+                details.detail.as_deref().unwrap_or("one")
+            ),
+        ),
+        Event::AppPasswordRevoked => (
+            "App password revoked".to_owned(),
+            format!(
+                "App passwords of your mailbox {name} were revoked{by}: {}. Mail apps that used them need a new one.",
+                details.detail.as_deref().unwrap_or("one")
+            ),
+        ),
+        Event::AppPasswordNewAddress => (
+            "An app password was used from a new address".to_owned(),
+            format!(
+                "The app password {} of your mailbox {name} was used from {} for the first time. If that was not \
+                 one of your devices, revoke it in webmail under My account, App passwords.",
+                details.detail.as_deref().unwrap_or("of yours"),
+                details
+                    .ip
+                    .as_deref()
+                    .unwrap_or("an address it had not come from before"),
             ),
         ),
         Event::RecoveryCodesRegenerated => (
@@ -315,15 +352,15 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
     };
     let facts = Circumstances::new(details.at, details.ip.as_deref(), details.user_agent.as_deref());
     let text = format!(
-        "{what}\n\n{}\n\nIf this wasn't you, open this link. It ends every session of {name}, stops any \
-         unfinished set-up and tells your provider. It works once, for 30 days:\n{link}\n\n\
+        "{what}\n\n{}\n\nIf this wasn't you, open this link. It ends every session of {name}, revokes its \
+         app passwords, stops any unfinished set-up and tells your provider. It works once, for 30 days:\n{link}\n\n\
          Nobody from support will ever ask you for a code or your password.\n",
         facts.text(),
     );
     let html = html_page(&format!(
         "<p>{}</p><p>{}</p>\
-         <p>If this wasn't you, use this link. It ends every session of {}, stops any unfinished set-up and \
-         tells your provider. It works once, for 30 days.</p>\
+         <p>If this wasn't you, use this link. It ends every session of {}, revokes its app passwords, stops \
+         any unfinished set-up and tells your provider. It works once, for 30 days.</p>\
          <p><a href=\"{}\">This wasn't me</a></p>\
          <p>Nobody from support will ever ask you for a code or your password.</p>",
         escape_html(&what),
@@ -378,7 +415,16 @@ pub async fn report_not_me(
         .filter(account::Column::Id.eq(account.id))
         .exec(&txn)
         .await?;
-    trail.record(&txn, Event::ReportedNotMe, &account, now).await?;
+    let revoked = super::app_passwords::delete_all_for(&txn, account.id).await?;
+    trail
+        .record_detailed(
+            &txn,
+            Event::ReportedNotMe,
+            &account,
+            super::app_passwords::revoked_too(revoked),
+            now,
+        )
+        .await?;
     txn.commit().await?;
     Ok(account)
 }
@@ -423,6 +469,7 @@ mod tests {
             user_agent: Some("<script>alert(1)</script>".to_owned()),
             recovery_codes_left: Some(9),
             email_codes_after: true,
+            detail: Some("\u{201c}iPhone Mail\u{201d} (IMAP)".to_owned()),
         };
         for kind in Event::ALL.into_iter().filter(|k| is_notice(*k)) {
             let mail = render(&row(kind, details.clone()), "https://panel.example.com/")?;

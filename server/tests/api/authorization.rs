@@ -164,6 +164,60 @@ fn table() -> Vec<Row> {
             Some(json!({"username": OTHER_CUSTOMER, "password": PASSWORD})),
             [200, 200, 200, 200, 200, 200],
         ),
+        // App passwords are a mailbox's; the target of /accounts/{id} is a package.
+        row(M::GET, "/api/v1/me/app-passwords", None, [401, 409, 409, 409, 200, 409]),
+        row(
+            M::POST,
+            "/api/v1/me/app-passwords",
+            Some(json!({"name": "Phone", "protocols": ["imap"], "password": PASSWORD})),
+            [401, 409, 409, 409, 201, 409],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/me/app-passwords/{app_password_id}",
+            None,
+            [401, 409, 409, 409, 404, 409],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/me/app-passwords",
+            None,
+            [401, 409, 409, 409, 204, 409],
+        ),
+        // Mail is off here: no login gets e-mailed codes.
+        row(M::POST, "/api/v1/me/mfa/email", None, [401, 409, 409, 409, 409, 409]),
+        row(
+            M::GET,
+            "/api/v1/accounts/{id}/app-passwords",
+            None,
+            [401, 409, 404, 404, 404, 409],
+        ),
+        row(
+            M::POST,
+            "/api/v1/accounts/{id}/app-passwords",
+            Some(json!({"name": "Phone", "protocols": ["imap"], "password": PASSWORD})),
+            [401, 409, 404, 404, 404, 409],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/accounts/{id}/app-passwords/{app_password_id}",
+            None,
+            [401, 409, 404, 404, 404, 409],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/accounts/{id}/app-passwords",
+            None,
+            [401, 409, 404, 404, 404, 409],
+        ),
+        // Only the mail proxy, with its secret: none of these callers.
+        row(M::GET, "/api/v1/mail/auth", None, [403, 403, 403, 403, 403, 403]),
+        row(
+            M::POST,
+            "/api/v1/mail/auth",
+            Some(json!({"username": "info@example.com", "password": PASSWORD, "protocol": "imap"})),
+            [403, 403, 403, 403, 403, 403],
+        ),
         row(M::POST, "/api/v1/logout", None, [204, 204, 204, 204, 204, 204]),
     ]
 }
@@ -213,7 +267,10 @@ async fn every_endpoint_answers_every_kind_of_caller_as_the_table_says(db: Db) {
 
     let mut failures = Vec::new();
     for row in &table {
-        let path = row.path.replace("{id}", &logins.package.to_string());
+        let path = row
+            .path
+            .replace("{id}", &logins.package.to_string())
+            .replace("{app_password_id}", &NO_SUCH_ID.to_string());
         for (caller, expected) in CALLERS.into_iter().zip(row.expected) {
             let browser = caller.browser(&app).await;
             let (status, body) = send(&browser, &row.method, &path, row.body.as_ref()).await;
@@ -231,7 +288,10 @@ async fn every_endpoint_answers_every_kind_of_caller_as_the_table_says(db: Db) {
             }
             // A login the caller may not see answers exactly like no login at all.
             if status == StatusCode::NOT_FOUND && row.path.contains("{id}") {
-                let missing = row.path.replace("{id}", &NO_SUCH_ID.to_string());
+                let missing = row
+                    .path
+                    .replace("{app_password_id}", &NO_SUCH_ID.to_string())
+                    .replace("{id}", &NO_SUCH_ID.to_string());
                 let answer = send(&browser, &row.method, &missing, row.body.as_ref()).await;
                 if answer != (status, body.clone()) {
                     failures.push(format!(

@@ -17,6 +17,9 @@ use tokio::sync::Barrier;
 use totp_rs::{Algorithm, Builder, Secret};
 
 use crate::mail_sink::{MailSink, code_in};
+use crate::mail_stack::{BACKEND_SECRET, MailStack, PROXY_SECRET, StartingStack};
+use secrecy::SecretString;
+use tessera_server::service::mail_auth::{Backends, MailAuthSettings};
 
 /// Where every test's clock starts: 2027-01-15, on a 30-second step boundary.
 pub const T0: UnixTime = 1_800_000_000;
@@ -96,6 +99,8 @@ pub struct TestApp {
     pub browser: Browser,
     /// Where it sends mail; `None`: mail is off.
     pub mail: Option<MailSettings>,
+    /// Whom it answers on `/api/v1/mail/auth`; `None`: nobody.
+    pub mail_auth: Option<MailAuthSettings>,
     hasher: PasswordHasher,
     /// The task that serves (and runs the outbox worker); `None` once stopped.
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -106,7 +111,73 @@ pub struct TestApp {
 /// A Tessera with mail off, on a fresh database.
 pub async fn spawn_app(db: Db) -> TestApp {
     let (database_url, sqlite_dir) = fresh_database(db).await;
-    start(database_url, sqlite_dir, Clock::manual(T0), None).await
+    start(database_url, sqlite_dir, Clock::manual(T0), None, None).await
+}
+
+/// The mail proxy settings of the tests: the secrets of [`crate::mail_stack`],
+/// asked from 127.0.0.1, with backends on ports nothing listens on (tests
+/// that ask the endpoint themselves never reach them).
+pub fn mail_auth_settings() -> MailAuthSettings {
+    MailAuthSettings {
+        secret: SecretString::from(PROXY_SECRET),
+        proxies: vec!["127.0.0.1".parse().expect("an address")],
+        backends: Backends {
+            imap: Some("127.0.0.1:9".parse().expect("an address")),
+            pop3: Some("127.0.0.1:9".parse().expect("an address")),
+            smtp: Some("127.0.0.1:9".parse().expect("an address")),
+        },
+        backend_password: Some(SecretString::from(BACKEND_SECRET)),
+        master_user: None,
+        require_app_passwords: false,
+    }
+}
+
+/// A Tessera that answers the mail proxy with `mail_auth`, mail off.
+pub async fn spawn_app_with_mail_auth(db: Db, mail_auth: MailAuthSettings) -> TestApp {
+    let (database_url, sqlite_dir) = fresh_database(db).await;
+    start(database_url, sqlite_dir, Clock::manual(T0), None, Some(mail_auth)).await
+}
+
+/// A Tessera that answers the mail proxy, with mail on (notices to the sink).
+pub async fn spawn_app_with_mail_auth_and_mail(db: Db) -> (TestApp, MailSink) {
+    let sink = MailSink::start();
+    let mail = MailSettings {
+        smtp_url: sink.smtp_url(),
+        from: MAIL_FROM.to_owned(),
+    };
+    let (database_url, sqlite_dir) = fresh_database(db).await;
+    let app = start(
+        database_url,
+        sqlite_dir,
+        Clock::manual(T0),
+        Some(mail),
+        Some(mail_auth_settings()),
+    )
+    .await;
+    (app, sink)
+}
+
+/// A Tessera behind real mail servers: Dovecot for IMAP and POP3, the SMTP
+/// sink for SMTP (and Tessera's own notices), nginx's mail proxy in front.
+pub async fn spawn_app_with_mail_stack(db: Db) -> (TestApp, MailSink, MailStack) {
+    let sink = MailSink::start();
+    let starting = StartingStack::start();
+    let mail = MailSettings {
+        smtp_url: sink.smtp_url(),
+        from: MAIL_FROM.to_owned(),
+    };
+    let mail_auth = MailAuthSettings {
+        backends: Backends {
+            imap: Some(([127, 0, 0, 1], starting.dovecot_imap).into()),
+            pop3: Some(([127, 0, 0, 1], starting.dovecot_pop3).into()),
+            smtp: Some(([127, 0, 0, 1], sink.port()).into()),
+        },
+        ..mail_auth_settings()
+    };
+    let (database_url, sqlite_dir) = fresh_database(db).await;
+    let app = start(database_url, sqlite_dir, Clock::manual(T0), Some(mail), Some(mail_auth)).await;
+    let stack = starting.connect(app.port);
+    (app, sink, stack)
 }
 
 /// A Tessera with mail on, on a fresh database, sending to a new [`MailSink`];
@@ -118,7 +189,7 @@ pub async fn spawn_app_with_mail(db: Db) -> (TestApp, MailSink) {
         from: MAIL_FROM.to_owned(),
     };
     let (database_url, sqlite_dir) = fresh_database(db).await;
-    let app = start(database_url, sqlite_dir, Clock::manual(T0), Some(mail)).await;
+    let app = start(database_url, sqlite_dir, Clock::manual(T0), Some(mail), None).await;
     (app, sink)
 }
 
@@ -140,6 +211,7 @@ async fn start(
     sqlite_dir: Option<Arc<tempfile::TempDir>>,
     clock: Clock,
     mail: Option<MailSettings>,
+    mail_auth: Option<MailAuthSettings>,
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         tessera_server::telemetry::init();
@@ -148,6 +220,7 @@ async fn start(
     settings.listen = "127.0.0.1:0".parse().expect("a socket address");
     settings.clock = clock.clone();
     settings.mail = mail.clone();
+    settings.mail_auth = mail_auth.clone();
     settings.outbox_every = std::time::Duration::from_millis(100);
     let app = tessera_server::Application::build(settings)
         .await
@@ -164,6 +237,7 @@ async fn start(
         db: database,
         database_url,
         mail,
+        mail_auth,
         hasher: PasswordHasher::new().expect("a password hasher"),
         server: Some(server),
         sqlite_dir,
@@ -235,6 +309,7 @@ impl TestApp {
             self.sqlite_dir.clone(),
             self.clock.clone(),
             self.mail.clone(),
+            self.mail_auth.clone(),
         )
         .await
     }
@@ -867,4 +942,126 @@ pub struct NoticeRow {
     pub next_attempt_at: i64,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
+}
+
+/// How nginx's mail proxy asks about one login (its `auth_http` request).
+#[derive(Debug, Clone, Copy)]
+pub struct MailLogin<'a> {
+    pub user: &'a str,
+    pub password: &'a str,
+    /// `imap`, `pop3` or `smtp`.
+    pub protocol: &'a str,
+    pub client_ip: &'a str,
+}
+
+impl<'a> MailLogin<'a> {
+    /// An IMAP login from 203.0.113.7.
+    pub fn imap(user: &'a str, password: &'a str) -> Self {
+        Self {
+            user,
+            password,
+            protocol: "imap",
+            client_ip: "203.0.113.7",
+        }
+    }
+}
+
+/// nginx's answer to one login: its `Auth-*` headers.
+#[derive(Debug, Clone)]
+pub struct MailAnswer {
+    pub status: String,
+    pub wait: Option<u64>,
+    pub server: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub pass: Option<String>,
+    pub error_code: Option<String>,
+}
+
+impl MailAnswer {
+    pub fn is_ok(&self) -> bool {
+        self.status == "OK"
+    }
+}
+
+impl TestApp {
+    /// Asks `/api/v1/mail/auth` as nginx's mail proxy does, with the secret.
+    pub async fn ask_as_mail_proxy(&self, login: MailLogin<'_>) -> MailAnswer {
+        let response = self
+            .mail_proxy_request(login)
+            .header("x-tessera-mail-secret", PROXY_SECRET)
+            .send()
+            .await
+            .expect("the mail auth request is answered");
+        assert_eq!(response.status(), StatusCode::OK, "nginx's protocol answers 200");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        MailAnswer {
+            status: header("auth-status").expect("an Auth-Status header"),
+            wait: header("auth-wait").and_then(|w| w.parse().ok()),
+            server: header("auth-server"),
+            port: header("auth-port").and_then(|p| p.parse().ok()),
+            user: header("auth-user"),
+            pass: header("auth-pass"),
+            error_code: header("auth-error-code"),
+        }
+    }
+
+    /// The request nginx sends for `login`, without the secret; URL-escaped
+    /// as nginx escapes (`%`, space and control characters).
+    pub fn mail_proxy_request(&self, login: MailLogin<'_>) -> RequestBuilder {
+        let escape = |s: &str| s.replace('%', "%25").replace(' ', "%20");
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/mail/auth", self.address))
+            .header("auth-method", "plain")
+            .header("auth-user", escape(login.user))
+            .header("auth-pass", escape(login.password))
+            .header("auth-protocol", login.protocol)
+            .header("auth-login-attempt", "1")
+            .header("client-ip", login.client_ip)
+    }
+
+    /// A mailbox login (no 2FA) owned by a new customer `c90009`; answers its id.
+    pub async fn create_mailbox(&self, address: &str) -> i32 {
+        if accounts::find_by_username(&self.db, &Username::parse("c90009").expect("a username"))
+            .await
+            .expect("the accounts can be read")
+            .is_none()
+        {
+            self.create_login(AccountKind::Customer, "c90009", None).await;
+        }
+        self.create_login(AccountKind::Mailbox, address, Some("c90009")).await
+    }
+}
+
+impl Browser {
+    /// Creates an app password for the logged-in mailbox; answers the response.
+    pub async fn create_app_password(&self, name: &str, protocols: &[&str], code: Option<&str>) -> Response {
+        let mut body = json!({"name": name, "protocols": protocols, "password": PASSWORD});
+        if let Some(code) = code {
+            body["code"] = json!(code);
+        }
+        self.post_json("/api/v1/me/app-passwords", body).await
+    }
+
+    /// [`Self::create_app_password`], expected to succeed; answers the secret.
+    pub async fn new_app_password(&self, name: &str, protocols: &[&str], code: Option<&str>) -> String {
+        let response = self.create_app_password(name, protocols, code).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("a JSON answer");
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["password"].as_str().expect("the new password").to_owned()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path)
+            .send()
+            .await
+            .expect("the DELETE request is answered")
+    }
 }

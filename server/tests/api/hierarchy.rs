@@ -55,12 +55,12 @@ async fn a_customer_lists_exactly_its_own_package_and_mailbox_logins(db: Db) {
             "accounts": [
                 {
                     "id": logins.mailbox, "username": MAILBOX, "kind": "mailbox", "owner": CUSTOMER,
-                    "mfa": "off", "contact_email": null, "flagged_at": null, "last_login_at": null,
+                    "mfa": "off", "contact_email": null, "app_passwords": 0, "flagged_at": null, "last_login_at": null,
                     "created_at": app.now(),
                 },
                 {
                     "id": logins.package, "username": PACKAGE, "kind": "package", "owner": CUSTOMER,
-                    "mfa": "off", "contact_email": null, "flagged_at": null, "last_login_at": null,
+                    "mfa": "off", "contact_email": null, "app_passwords": 0, "flagged_at": null, "last_login_at": null,
                     "created_at": app.now(),
                 },
             ],

@@ -5,8 +5,10 @@
 
 mod helpers;
 mod mail_sink;
+mod mail_stack;
 
 mod admin_reset;
+mod app_passwords;
 mod authorization;
 mod bad_input;
 mod combined_login;
@@ -15,6 +17,7 @@ mod email_codes;
 mod health_and_docs;
 mod hierarchy;
 mod login;
+mod mail_clients;
 mod mfa_lifecycle;
 mod notices;
 mod replay_and_concurrency;

@@ -8,9 +8,9 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN, Browser, CUSTOMER, Db, MAILBOX, OTHER_CUSTOMER, PACKAGE, PASSWORD, STEP, TestApp, assert_error,
-    assert_status, code_sent_to, expect_ok, on_both_databases, recovery_codes_in, spawn_app, spawn_app_with_mail,
-    wrong_code,
+    ADMIN, Browser, CUSTOMER, Db, MAILBOX, MailLogin, OTHER_CUSTOMER, PACKAGE, PASSWORD, STEP, TestApp, assert_error,
+    assert_status, code_sent_to, expect_ok, on_both_databases, recovery_codes_in, spawn_app,
+    spawn_app_with_mail_auth_and_mail, wrong_code,
 };
 use crate::mail_sink::link_in;
 
@@ -69,7 +69,7 @@ async fn logged_in(browser: &Browser, username: &str) {
 }
 
 async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_browser(db: Db) {
-    let (app, sink) = spawn_app_with_mail(db).await;
+    let (app, sink) = spawn_app_with_mail_auth_and_mail(db).await;
     let logins = app.two_customers().await;
     let stranger = app.new_browser_with_user_agent("Stranger/1.0");
     let customer = app.new_browser_with_user_agent("Firefox/customer");
@@ -350,6 +350,50 @@ async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_brows
         email_customer,
         Some(ADMIN),
         "Chrome/admin",
+    );
+
+    // The mailbox makes an app password for its phone, which logs in over
+    // IMAP through the mail proxy (no browser), and revokes it again.
+    app.advance(3);
+    logged_in(&mailbox, MAILBOX).await;
+    note(
+        &mut expected,
+        app.now(),
+        "login_succeeded",
+        MAILBOX,
+        None,
+        "Thunderbird/mailbox",
+    );
+    let password = mailbox.new_app_password("Phone", &["imap"], None).await;
+    note(
+        &mut expected,
+        app.now(),
+        "app_password_created",
+        MAILBOX,
+        None,
+        "Thunderbird/mailbox",
+    );
+    let phone = MailLogin {
+        client_ip: "127.0.0.1",
+        ..MailLogin::imap(MAILBOX, &password)
+    };
+    assert!(app.ask_as_mail_proxy(phone).await.is_ok());
+    note(
+        &mut expected,
+        app.now(),
+        "app_password_new_address",
+        MAILBOX,
+        None,
+        "no user agent",
+    );
+    assert_status(mailbox.delete("/api/v1/me/app-passwords").await, StatusCode::NO_CONTENT).await;
+    note(
+        &mut expected,
+        app.now(),
+        "app_password_revoked",
+        MAILBOX,
+        None,
+        "Thunderbird/mailbox",
     );
 
     let log = admin.get_ok("/api/v1/audit").await;

@@ -1,0 +1,315 @@
+//! Mail logins: Tessera as the authority nginx's mail proxy (and ActiveSync
+//! gateways) ask whether an IMAP, POP3 or SMTP login may proceed.
+//!
+//! - A mailbox with a second factor (app or e-mailed codes) logs in with an
+//!   app password only; its own password is not even checked (no argon2, no
+//!   oracle for guessing it), and the refusal says where to make one.
+//! - An app password works for its protocols, until revoked or expired.
+//! - A mailbox without 2FA logs in with its password (one argon2 check),
+//!   unless app passwords are required for all.
+//! - Other kinds of login never log in here.
+//! - Failures per user and client address earn a growing wait and then a
+//!   refusal for a while ([`FailureLog`]); the user's other clients, from
+//!   other addresses, are not locked out.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
+
+use app::domain::{AccountKind, AppPasswordSecret, MailProtocol, Username};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use secrecy::SecretString;
+
+use super::app_passwords::{self, protocols_of};
+use super::audit::Trail;
+use super::{PasswordHasher, Result, ServiceError, accounts};
+use crate::clock::UnixTime;
+use crate::entity::account;
+
+/// What `tessera serve --mail-auth-secret-file …` configures.
+#[derive(Debug, Clone)]
+pub struct MailAuthSettings {
+    /// The secret the proxy sends in [`SECRET_HEADER`].
+    pub secret: SecretString,
+    /// The addresses the proxy (or gateway) calls from; nobody else may ask.
+    pub proxies: Vec<IpAddr>,
+    /// Where each protocol's logins go on to.
+    pub backends: Backends,
+    /// The password nginx gives the IMAP and POP3 backend instead of the
+    /// user's, which Dovecot accepts from the proxy only.
+    pub backend_password: Option<SecretString>,
+    /// A Dovecot master user: nginx then logs in as `user*master`.
+    pub master_user: Option<String>,
+    /// App passwords for every mailbox, with 2FA or without.
+    pub require_app_passwords: bool,
+}
+
+/// The header that carries the proxy's secret.
+pub const SECRET_HEADER: &str = "x-tessera-mail-secret";
+
+/// The mail servers behind the proxy, per protocol.
+#[derive(Debug, Clone, Default)]
+pub struct Backends {
+    pub imap: Option<SocketAddr>,
+    pub pop3: Option<SocketAddr>,
+    pub smtp: Option<SocketAddr>,
+}
+
+impl Backends {
+    pub fn of(&self, protocol: MailProtocol) -> Option<SocketAddr> {
+        match protocol {
+            MailProtocol::Imap => self.imap,
+            MailProtocol::Pop3 => self.pop3,
+            MailProtocol::Smtp => self.smtp,
+            MailProtocol::Activesync => None,
+        }
+    }
+}
+
+/// One login attempt, as the proxy reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct MailLogin<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub protocol: MailProtocol,
+    /// The mail client's address.
+    pub client_ip: IpAddr,
+}
+
+/// A login let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    pub username: String,
+    /// The app password's name; `None`: the mailbox's own password.
+    pub app_password: Option<String>,
+}
+
+/// A login refused, and how long the proxy should hold the client before
+/// it says so (nginx's `Auth-Wait`; without one it drops SMTP clients
+/// before they see the reason).
+#[derive(Debug)]
+pub struct Refused {
+    pub error: ServiceError,
+    pub wait: u64,
+}
+
+/// Whether `account` has a second factor, which keeps its own password out
+/// of mail clients. E-mailed codes count even while mail is off: that the
+/// web login then falls back to the password is no reason to open IMAP too.
+pub fn has_second_factor(account: &account::Model) -> bool {
+    account.totp_secret.is_some() || (account.email_codes && account.email.is_some())
+}
+
+/// Decides a mail login. See the module's rules.
+#[allow(clippy::too_many_arguments)]
+pub async fn authenticate(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    hasher: &PasswordHasher,
+    failures: &FailureLog,
+    require_app_passwords: bool,
+    login: MailLogin<'_>,
+    now: UnixTime,
+    trail: &Trail,
+) -> std::result::Result<Granted, Refused> {
+    let key = (login.username.trim().to_ascii_lowercase(), login.client_ip);
+    if let Some(retry_after) = failures.blocked(&key, now) {
+        return Err(Refused {
+            error: ServiceError::TooManyLoginFailures { retry_after },
+            wait: MAX_WAIT,
+        });
+    }
+    match decide(db, hasher, require_app_passwords, login, now, trail).await {
+        Ok(granted) => {
+            failures.forget(&key);
+            Ok(granted)
+        }
+        // Guessing: what counts towards the block.
+        Err(error @ ServiceError::InvalidCredentials) => {
+            let wait = failures.fail(key, now);
+            Err(Refused { error, wait })
+        }
+        // The client holds a secret, only not one that works here (a mail
+        // app still set up with the mailbox's password, an app password for
+        // another protocol): nothing was guessed, so nothing is counted, but
+        // the client is slowed down as it retries.
+        Err(error) => Err(Refused {
+            error,
+            wait: FIRST_WAIT,
+        }),
+    }
+}
+
+async fn decide(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    hasher: &PasswordHasher,
+    require_app_passwords: bool,
+    login: MailLogin<'_>,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<Granted> {
+    let username = Username::parse(login.username).map_err(|_| ServiceError::InvalidCredentials)?;
+    let app_password = AppPasswordSecret::parse(login.password);
+    if let Some(secret) = &app_password
+        && let Some(found) = app_passwords::find(db, &username, secret).await?
+    {
+        if found.password.expires_at.is_some_and(|at| at <= now) {
+            return Err(ServiceError::AppPasswordExpired);
+        }
+        if !protocols_of(&found.password)?.contains(login.protocol) {
+            return Err(ServiceError::AppPasswordNotForProtocol(login.protocol));
+        }
+        let ip = login.client_ip.to_string();
+        // The login stands even if its bookkeeping fails (a revocation
+        // racing it, say): it was right when it was checked.
+        if let Err(e) = app_passwords::note_use(db, &found, login.protocol, Some(&ip), now, trail).await {
+            tracing::warn!(error = %e, app_password = found.password.id, "recording an app password's use failed");
+        }
+        return Ok(Granted {
+            username: found.account.username,
+            app_password: Some(found.password.name),
+        });
+    }
+    let account = accounts::find_by_username(db, &username)
+        .await?
+        .filter(|a| a.kind == AccountKind::Mailbox.as_str())
+        .ok_or(ServiceError::InvalidCredentials)?;
+    if has_second_factor(&account) || require_app_passwords {
+        // An app password mistyped or revoked is a wrong password; the
+        // mailbox's own password is refused unread.
+        return Err(match app_password {
+            Some(_) => ServiceError::InvalidCredentials,
+            None => ServiceError::AppPasswordRequired,
+        });
+    }
+    let right = hasher
+        .verify(
+            Some(account.password_hash.clone()),
+            SecretString::from(login.password.to_owned()),
+        )
+        .await?;
+    if !right {
+        return Err(ServiceError::InvalidCredentials);
+    }
+    Ok(Granted {
+        username: account.username,
+        app_password: None,
+    })
+}
+
+/// Wrong passwords that cost one second each.
+const FREE_FAILURES: u32 = 3;
+/// Wrong passwords from one address for one user before it is refused.
+pub const BLOCK_AFTER: u32 = 10;
+/// How long a block lasts, and how long failures are remembered.
+pub const BLOCK_SECS: i64 = 15 * 60;
+/// The first wait, and the longest.
+const FIRST_WAIT: u64 = 1;
+const MAX_WAIT: u64 = 30;
+/// Pairs remembered at most; beyond, those older than a block are dropped.
+const MAX_TRACKED: usize = 100_000;
+
+/// The wait after `failures` wrong passwords in a row: 1 s for the first
+/// three, then doubling up to 30 s.
+pub fn wait_after(failures: u32) -> u64 {
+    if failures <= FREE_FAILURES {
+        return FIRST_WAIT;
+    }
+    std::cmp::min(1_u64 << (failures - FREE_FAILURES).min(16), MAX_WAIT)
+}
+
+/// Recent wrong passwords per (user, client address), in memory: cheap
+/// enough to ask on every connection, forgotten after [`BLOCK_SECS`]. Each
+/// process keeps its own, so two Tessera behind one proxy allow twice the
+/// tries.
+#[derive(Debug, Default)]
+pub struct FailureLog {
+    entries: Mutex<HashMap<(String, IpAddr), Failures>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: UnixTime,
+}
+
+impl FailureLog {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<(String, IpAddr), Failures>) -> T) -> T {
+        // A panic elsewhere while holding the lock leaves counts, not broken state.
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut entries)
+    }
+
+    /// Seconds this pair is still refused, if it is.
+    pub fn blocked(&self, key: &(String, IpAddr), now: UnixTime) -> Option<u64> {
+        self.with(|entries| {
+            let failures = entries.get(key)?;
+            let until = failures.last + BLOCK_SECS;
+            (failures.count >= BLOCK_AFTER && until > now).then(|| u64::try_from(until - now).unwrap_or(1))
+        })
+    }
+
+    /// Counts a wrong password; answers the wait it earns.
+    pub fn fail(&self, key: (String, IpAddr), now: UnixTime) -> u64 {
+        self.with(|entries| {
+            if entries.len() >= MAX_TRACKED {
+                entries.retain(|_, f| f.last > now - BLOCK_SECS);
+            }
+            let failures = entries.entry(key).or_insert(Failures { count: 0, last: now });
+            if failures.last <= now - BLOCK_SECS {
+                failures.count = 0;
+            }
+            failures.count = failures.count.saturating_add(1);
+            failures.last = now;
+            wait_after(failures.count)
+        })
+    }
+
+    /// A right password ends the run.
+    pub fn forget(&self, key: &(String, IpAddr)) {
+        self.with(|entries| entries.remove(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_grows_from_one_second_to_thirty() {
+        let waits: Vec<u64> = (1..=10).map(wait_after).collect();
+        assert_eq!(waits, [1, 1, 1, 2, 4, 8, 16, 30, 30, 30]);
+        assert_eq!(wait_after(u32::MAX), 30);
+    }
+
+    #[test]
+    fn ten_failures_block_one_pair_for_fifteen_minutes_and_no_other() {
+        let log = FailureLog::default();
+        let client: IpAddr = "203.0.113.7".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let other: IpAddr = "198.51.100.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let key = ("info@example.com".to_owned(), client);
+        for n in 1..BLOCK_AFTER {
+            log.fail(key.clone(), 1_000 + i64::from(n));
+            assert_eq!(log.blocked(&key, 1_000 + i64::from(n)), None, "after {n}");
+        }
+        log.fail(key.clone(), 1_010);
+        assert_eq!(log.blocked(&key, 1_010), Some(900));
+        assert_eq!(log.blocked(&key, 1_909), Some(1));
+        assert_eq!(log.blocked(&key, 1_910), None);
+        assert_eq!(log.blocked(&("info@example.com".to_owned(), other), 1_010), None);
+        assert_eq!(log.blocked(&("sales@example.com".to_owned(), client), 1_010), None);
+        // Remembered no longer than a block: the next run starts afresh.
+        assert_eq!(log.fail(key.clone(), 1_910), 1);
+        assert_eq!(log.blocked(&key, 1_910), None);
+    }
+
+    #[test]
+    fn a_right_password_ends_the_run() {
+        let log = FailureLog::default();
+        let key = ("info@example.com".to_owned(), IpAddr::from([127, 0, 0, 1]));
+        for _ in 0..5 {
+            log.fail(key.clone(), 50);
+        }
+        log.forget(&key);
+        assert_eq!(log.fail(key, 51), 1);
+    }
+}
