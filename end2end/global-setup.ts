@@ -1,7 +1,8 @@
 // Starts one `tessera serve` for the whole run: a free port on 127.0.0.1, a
-// fresh SQLite database in a temporary directory, and a real SMTP server
+// fresh SQLite database in a temporary directory, a real SMTP server
 // (xtask/smtp_sink.py, aiosmtpd) that writes every mail it gets into a
-// directory. Tests find them through TESSERA_E2E_BASE_URL,
+// directory, and a real mail stack (xtask/mail_stack.py: nginx's mail proxy
+// asking Tessera, Dovecot behind it; TESSERA_E2E_IMAP_PORT is nginx's). Tests find them through TESSERA_E2E_BASE_URL,
 // TESSERA_E2E_DATABASE_URL and TESSERA_E2E_MAIL_DIR (environment variables
 // set here reach the workers). The returned function stops both.
 //
@@ -9,7 +10,8 @@
 // shell and the sink each read a pipe from this process and end once it closes.
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +64,61 @@ async function startMailSink(dir: string, log: number): Promise<{ port: number; 
   return { port, stop: () => sink.stdin?.end() };
 }
 
+/**
+ * xtask/mail_stack.py: Dovecot (IMAP, POP3) behind nginx's mail proxy, which
+ * asks Tessera before every login. Dovecot starts first (Tessera needs its
+ * ports); `connect` starts nginx once Tessera listens. nginx's ports are
+ * chosen here, so Tessera can tell mail clients about them.
+ */
+async function startMailStack(dir: string, log: number) {
+  mkdirSync(dir, { recursive: true });
+  const proxySecret = path.join(dir, 'proxy.secret');
+  const backendSecret = path.join(dir, 'backend.secret');
+  writeFileSync(proxySecret, randomBytes(24).toString('hex'), { mode: 0o600 });
+  writeFileSync(backendSecret, randomBytes(24).toString('hex'), { mode: 0o600 });
+  const nginx = { imap: await freePort(), pop3: await freePort(), smtp: await freePort() };
+  const script = path.resolve(__dirname, '../xtask/mail_stack.py');
+  const stack = spawn(
+    'python3',
+    [
+      script, '--dir', path.join(dir, 'stack'), '--proxy-secret-file', proxySecret, '--backend-secret-file', backendSecret,
+      '--imap-port', String(nginx.imap), '--pop3-port', String(nginx.pop3), '--smtp-port', String(nginx.smtp),
+    ],
+    { stdio: ['pipe', 'pipe', log] },
+  );
+  let seen = '';
+  const line = (word: string) =>
+    new Promise<Record<string, number>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the mail stack printed no ${word} line within 30 s`)), 30_000);
+      stack.on('exit', (code) => reject(new Error(`the mail stack exited (${code}); are nginx and Dovecot installed? run xtask/test.sh`)));
+      const look = () => {
+        const match = new RegExp(`^${word} (.*)$`, 'm').exec(seen);
+        if (!match) return;
+        clearTimeout(timer);
+        stack.stdout?.off('data', onData);
+        resolve(Object.fromEntries(match[1].split(' ').map((pair) => pair.split('=')).map(([k, v]) => [k, Number(v)])));
+      };
+      const onData = (chunk: Buffer) => {
+        seen += chunk.toString();
+        look();
+      };
+      stack.stdout?.on('data', onData);
+      look();
+    });
+  const dovecot = await line('DOVECOT');
+  return {
+    dovecot,
+    nginx,
+    proxySecret,
+    backendSecret,
+    connect: async (tesseraPort: number) => {
+      stack.stdin?.write(`TESSERA ${tesseraPort}\n`);
+      await line('NGINX');
+    },
+    stop: () => stack.stdin?.end(),
+  };
+}
+
 function tail(file: string, lines = 30): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -100,12 +157,18 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const mailDir = path.join(dir, 'mail');
   mkdirSync(mailDir);
   const sink = await startMailSink(mailDir, log);
+  const mailStack = await startMailStack(path.join(dir, 'mail-stack'), log);
 
   const server = spawn(
     'sh',
     [
       '-c', WATCHDOG, bin, '--database-url', databaseUrl, 'serve', '--listen', `127.0.0.1:${port}`, '--site-root', siteRoot,
       '--smtp-url', `smtp://127.0.0.1:${sink.port}`, '--mail-from', 'Tessera <security@example.com>',
+      '--mail-auth-secret-file', mailStack.proxySecret, '--mail-backend-secret-file', mailStack.backendSecret,
+      '--imap-backend', `127.0.0.1:${mailStack.dovecot.imap}`, '--pop3-backend', `127.0.0.1:${mailStack.dovecot.pop3}`,
+      '--smtp-backend', `127.0.0.1:${sink.port}`,
+      '--mail-client-imap', `127.0.0.1:${mailStack.nginx.imap}`, '--mail-client-pop3', `127.0.0.1:${mailStack.nginx.pop3}`,
+      '--mail-client-smtp', `127.0.0.1:${mailStack.nginx.smtp}`,
     ],
     { stdio: ['pipe', log, log], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
   );
@@ -123,6 +186,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await exit;
     clearTimeout(timer);
     sink.stop();
+    mailStack.stop();
     if (process.env.TESSERA_E2E_KEEP) {
       console.log(`Kept ${dir} (database and server.log).`);
     } else {
@@ -151,6 +215,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
+  await mailStack.connect(port);
+  process.env.TESSERA_E2E_IMAP_PORT = String(mailStack.nginx.imap);
+  process.env.TESSERA_E2E_SMTP_PORT = String(mailStack.nginx.smtp);
   process.env.TESSERA_E2E_BASE_URL = baseUrl;
   process.env.TESSERA_E2E_DATABASE_URL = databaseUrl;
   process.env.TESSERA_E2E_BIN = bin;

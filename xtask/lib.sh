@@ -145,6 +145,29 @@ build_test_site() {
   cp -r "$ROOT/app/public/." "$site/"
 }
 
+# A throw-away PostgreSQL cluster on a free port (unless
+# TESSERA_TEST_POSTGRES_URL names a server); call stop_postgres on exit.
+start_postgres() {
+  if [ -n "${TESSERA_TEST_POSTGRES_URL:-}" ]; then return 0; fi
+  apt_install_no_services postgresql
+  local bindir port run=()
+  bindir="$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n 1)"
+  [ -x "$bindir/initdb" ] || die "postgresql is installed but initdb is missing"
+  PG_DIR="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$PG_DIR"; run=(runuser -u postgres --); fi
+  port="$(free_port)"
+  step "Starting PostgreSQL on 127.0.0.1:$port"
+  "${run[@]}" "$bindir/initdb" --pgdata="$PG_DIR/data" --auth=trust --username=postgres --no-sync >/dev/null
+  "${run[@]}" "$bindir/pg_ctl" --pgdata="$PG_DIR/data" --log="$PG_DIR/log" --wait \
+    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+  STOP_PG=("${run[@]}" "$bindir/pg_ctl" --pgdata="$PG_DIR/data" --mode=immediate stop)
+  export TESSERA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop_postgres() {
+  if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; unset STOP_PG; fi
+}
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }

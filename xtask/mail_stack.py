@@ -13,12 +13,16 @@ Talks over stdin and stdout, one line each:
   -> DOVECOT imap=PORT pop3=PORT     Dovecot is up (Tessera's --imap-backend/--pop3-backend)
   <- TESSERA PORT                    Tessera listens on 127.0.0.1:PORT
   -> NGINX imap=PORT pop3=PORT smtp=PORT
-and stops both servers when stdin closes (so they end with whoever started
-this script, however it ends).
+(with --tessera HOST:PORT it waits for Tessera to listen there instead of
+reading that line), and stops both servers when stdin closes (so they end
+with whoever started this script, however it ends).
 """
 
 import argparse
+import atexit
 import os
+import shutil
+import tempfile
 import pwd
 import grp
 import signal
@@ -54,6 +58,20 @@ def read_secret(path):
         return f.read().strip()
 
 
+def mail_dir(d):
+    """Where the mailboxes live. As root, Dovecot reads and writes them as
+    nobody, who may not reach into --dir (a 0700 temporary directory, say):
+    then they go into a directory of their own under /tmp, removed on stop."""
+    if os.geteuid() != 0:
+        path = os.path.join(d, "mail")
+        os.makedirs(path, exist_ok=True)
+        return path
+    path = tempfile.mkdtemp(prefix="tessera-mailboxes-")
+    os.chmod(path, 0o755)
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 def dovecot_config(d, imap, pop3, backend_secret, master_user):
     if os.geteuid() == 0:
         # Dovecot's own unprivileged users run its login and auth processes;
@@ -66,8 +84,7 @@ def dovecot_config(d, imap, pop3, backend_secret, master_user):
         users = f"default_internal_user = {me}\ndefault_login_user = {me}\n"
         uid, gid = str(os.geteuid()), str(os.getegid())
         owner = None
-    mail = os.path.join(d, "mail")
-    os.makedirs(mail, exist_ok=True)
+    mail = mail_dir(d)
     if owner:
         os.chown(mail, *owner)
     if master_user:
@@ -131,7 +148,7 @@ service pop3-login {{
 """
 
 
-def nginx_config(d, tessera_port, proxy_secret, imap, pop3, smtp):
+def nginx_config(d, tessera, proxy_secret, imap, pop3, smtp):
     return f"""# Tessera's mail stack: nginx's mail proxy asks Tessera before each login.
 load_module {NGINX_MODULE};
 worker_processes 1;
@@ -142,7 +159,7 @@ events {{
 }}
 mail {{
     server_name mail.tessera.test;
-    auth_http 127.0.0.1:{tessera_port}/api/v1/mail/auth;
+    auth_http {tessera[0]}:{tessera[1]}/api/v1/mail/auth;
     auth_http_header X-Tessera-Mail-Secret "{proxy_secret}";
     auth_http_timeout 10s;
     proxy_pass_error_message on;
@@ -173,6 +190,11 @@ def main():
     parser.add_argument("--proxy-secret-file", required=True, help="Tessera's --mail-auth-secret-file")
     parser.add_argument("--backend-secret-file", required=True, help="Tessera's --mail-backend-secret-file")
     parser.add_argument("--master-user", help="Dovecot master user instead of a static passdb")
+    parser.add_argument("--tessera", help="HOST:PORT to wait for, instead of reading 'TESSERA PORT'")
+    for protocol in ("imap", "pop3", "smtp"):
+        parser.add_argument(f"--{protocol}-port", type=int, default=0, help=f"nginx's {protocol} port (0: a free one)")
+    for protocol in ("imap", "pop3"):
+        parser.add_argument(f"--dovecot-{protocol}-port", type=int, default=0, help=f"Dovecot's {protocol} port")
     args = parser.parse_args()
 
     d = os.path.abspath(args.dir)
@@ -197,7 +219,7 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    dovecot_ports = (free_port(), free_port())
+    dovecot_ports = (args.dovecot_imap_port or free_port(), args.dovecot_pop3_port or free_port())
     conf = os.path.join(d, "dovecot.conf")
     with open(conf, "w") as f:
         f.write(dovecot_config(d, *dovecot_ports, backend_secret, args.master_user))
@@ -207,14 +229,28 @@ def main():
         wait_for_port(port, dovecot, "dovecot")
     print(f"DOVECOT imap={dovecot_ports[0]} pop3={dovecot_ports[1]}", flush=True)
 
-    line = sys.stdin.readline().split()
-    if len(line) != 2 or line[0] != "TESSERA":
-        print(f"mail_stack: expected 'TESSERA PORT', got {line!r}", file=sys.stderr)
-        stop()
-    nginx_ports = (free_port(), free_port(), free_port())
+    if args.tessera:
+        host, port = args.tessera.rsplit(":", 1)
+        tessera = (host, int(port))
+        deadline = time.monotonic() + 600
+        while True:
+            try:
+                socket.create_connection(tessera, timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    sys.exit(f"mail_stack: nothing listens on {args.tessera}")
+                time.sleep(0.2)
+    else:
+        line = sys.stdin.readline().split()
+        if len(line) != 2 or line[0] != "TESSERA":
+            print(f"mail_stack: expected 'TESSERA PORT', got {line!r}", file=sys.stderr)
+            stop()
+        tessera = ("127.0.0.1", int(line[1]))
+    nginx_ports = tuple(port or free_port() for port in (args.imap_port, args.pop3_port, args.smtp_port))
     conf = os.path.join(d, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(nginx_config(d, int(line[1]), proxy_secret, *nginx_ports))
+        f.write(nginx_config(d, tessera, proxy_secret, *nginx_ports))
     nginx = subprocess.Popen(
         ["nginx", "-c", conf, "-p", d, "-e", os.path.join(d, "nginx.log"), "-g", "daemon off;"],
         stdin=subprocess.DEVNULL,

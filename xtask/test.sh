@@ -7,28 +7,7 @@
 # throw-away cluster on a free port unless TESSERA_TEST_POSTGRES_URL names one.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
-
-start_postgres() {
-  if [ -n "${TESSERA_TEST_POSTGRES_URL:-}" ]; then return 0; fi
-  apt_install postgresql
-  local bindir port run=()
-  bindir="$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n 1)"
-  [ -x "$bindir/initdb" ] || die "postgresql is installed but initdb is missing"
-  PG_DIR="$(mktemp -d /tmp/tessera-pg.XXXXXX)"
-  if [ "$(id -u)" -eq 0 ]; then chown postgres: "$PG_DIR"; run=(runuser -u postgres --); fi
-  port="$(free_port)"
-  step "Starting PostgreSQL on 127.0.0.1:$port"
-  "${run[@]}" "$bindir/initdb" --pgdata="$PG_DIR/data" --auth=trust --username=postgres --no-sync >/dev/null
-  "${run[@]}" "$bindir/pg_ctl" --pgdata="$PG_DIR/data" --log="$PG_DIR/log" --wait \
-    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
-  STOP_PG=("${run[@]}" "$bindir/pg_ctl" --pgdata="$PG_DIR/data" --mode=immediate stop)
-  export TESSERA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
-}
-
-cleanup() {
-  if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; fi
-}
-trap cleanup EXIT
+trap stop_postgres EXIT
 
 ensure_build_tools
 ensure_smtp_sink_venv

@@ -353,6 +353,9 @@ pub struct AppPasswordList {
     pub app_passwords: Vec<AppPasswordSummary>,
     /// How many one mailbox may have.
     pub max: u32,
+    /// Whether mail clients must use one: the mailbox's own password is
+    /// refused on IMAP, POP3 and SMTP (it has 2FA, or the server says so).
+    pub required: bool,
     pub settings: MailClientSettings,
 }
 
@@ -404,7 +407,7 @@ impl MailSecurity {
         match self {
             Self::Tls => "SSL/TLS",
             Self::Starttls => "STARTTLS",
-            Self::None => "None",
+            Self::None => "no encryption",
         }
     }
 }

@@ -7,9 +7,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    AccountFilter, AccountList, AccountSummary, AuditFilter, CombinedLoginRequest, EmailCodeSent, ErrorBody,
-    LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, NotMeRequest, NotMeResponse, PasswordAndCodeRequest,
-    PasswordRequest, RecoveryCodesResponse, SecurityEventList, TotpActivateRequest, TotpSetupResponse,
+    AccountFilter, AccountList, AccountSummary, AppPasswordCreated, AppPasswordList, AuditFilter, CombinedLoginRequest,
+    EmailCodeSent, ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, NewAppPasswordRequest,
+    NotMeRequest, NotMeResponse, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse, SecurityEventList,
+    TotpActivateRequest, TotpSetupResponse,
 };
 
 /// A failed call, ready to show: the API's error, or a network failure.
@@ -146,6 +147,41 @@ pub async fn dismiss_flag(id: i32) -> Result<(), ClientError> {
     post_no_content(&format!("/api/v1/accounts/{id}/flag/dismiss"), None::<&()>).await
 }
 
+/// The app passwords of the logged-in mailbox (`None`), or of a mailbox the
+/// caller manages.
+pub async fn app_passwords(of: Option<i32>) -> Result<AppPasswordList, ClientError> {
+    get_json(&app_passwords_path(of)).await
+}
+
+/// A new app password, shown once in the answer.
+pub async fn create_app_password(
+    of: Option<i32>,
+    request: &NewAppPasswordRequest,
+) -> Result<AppPasswordCreated, ClientError> {
+    post_json(&app_passwords_path(of), request).await
+}
+
+pub async fn revoke_app_password(of: Option<i32>, id: i32) -> Result<(), ClientError> {
+    delete(&format!("{}/{id}", app_passwords_path(of))).await
+}
+
+pub async fn revoke_all_app_passwords(of: Option<i32>) -> Result<(), ClientError> {
+    delete(&app_passwords_path(of)).await
+}
+
+fn app_passwords_path(of: Option<i32>) -> String {
+    match of {
+        None => "/api/v1/me/app-passwords".to_owned(),
+        Some(id) => format!("/api/v1/accounts/{id}/app-passwords"),
+    }
+}
+
+/// E-mails a code to confirm a change (logins whose codes come by e-mail).
+pub async fn send_confirmation_code() -> Result<EmailCodeSent, ClientError> {
+    let (status, body) = transport::send("POST", "/api/v1/me/mfa/email", None).await?;
+    decode(status, &body)
+}
+
 /// The security log (administrators).
 pub async fn audit(filter: &AuditFilter) -> Result<SecurityEventList, ClientError> {
     get_json(&with_query("/api/v1/audit", filter)).await
@@ -176,6 +212,15 @@ async fn post_no_content<B: Serialize>(path: &str, body: Option<&B>) -> Result<(
         .transpose()
         .map_err(|_| ClientError::unexpected(0))?;
     let (status, body) = transport::send("POST", path, json).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(error_from(status, &body))
+    }
+}
+
+async fn delete(path: &str) -> Result<(), ClientError> {
+    let (status, body) = transport::send("DELETE", path, None).await?;
     if (200..300).contains(&status) {
         Ok(())
     } else {
@@ -233,7 +278,11 @@ mod transport {
 
     /// Sends one request with the session cookie; answers status and body text.
     pub async fn send(method: &str, path: &str, json: Option<String>) -> Result<(u16, String), ClientError> {
-        let method = if method == "GET" { Method::GET } else { Method::POST };
+        let method = match method {
+            "GET" => Method::GET,
+            "DELETE" => Method::DELETE,
+            _ => Method::POST,
+        };
         let builder = RequestBuilder::new(path)
             .method(method)
             .header("Accept", "application/json");

@@ -371,3 +371,22 @@ export async function enableMfaThroughApi(user: User): Promise<MfaOn> {
     await api.dispose();
   }
 }
+
+// ---- Mail clients (the mail stack global-setup.ts runs) -------------------
+
+export interface MailLogin {
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * Logs in over IMAP through nginx's mail proxy with Python's imaplib (a real
+ * mail client, xtask/mail_client.py) and selects INBOX.
+ */
+export function imapLogin(username: string, password: string): MailLogin {
+  const script = path.resolve(__dirname, '../../xtask/mail_client.py');
+  const output = execFileSync('python3', [script, 'imap', env('TESSERA_E2E_IMAP_PORT'), username, password], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return JSON.parse(output.toString()) as MailLogin;
+}

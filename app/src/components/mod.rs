@@ -1,5 +1,6 @@
 //! Building blocks the pages share.
 
+mod app_passwords;
 mod code_entry;
 mod field;
 mod mailbox_login;
@@ -10,6 +11,7 @@ mod recovery_codes;
 mod security_events;
 mod session;
 
+pub use app_passwords::{AppPasswords, AppPasswordsOf, AppPasswordsToggle};
 pub use code_entry::CodeEntry;
 pub use field::{ErrorNote, Field};
 pub use mailbox_login::{MailboxLogin, MailboxLoginFields};

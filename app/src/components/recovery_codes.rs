@@ -69,7 +69,7 @@ pub fn RecoveryCodesReveal(
 }
 
 #[cfg(feature = "hydrate")]
-mod browser {
+pub(super) mod browser {
     use wasm_bindgen::JsCast as _;
 
     /// Whether the clipboard accepted the text (the browser may refuse).
@@ -98,7 +98,7 @@ mod browser {
 }
 
 #[cfg(not(feature = "hydrate"))]
-mod browser {
+pub(super) mod browser {
     pub async fn copy_to_clipboard(_text: &str) -> bool {
         false
     }

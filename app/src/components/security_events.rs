@@ -47,6 +47,7 @@ fn EventItem(event: SecurityEvent, show_account: bool, show_user_agent: bool) ->
                 <strong class="event-label">{event.event.label()}</strong>
                 <span class="event-time muted">{format_utc(event.at)}</span>
             </div>
+            {event.detail.map(|d| view! { <p class="event-detail">{d}</p> })}
             <p class="event-meta">
                 {account.map(|a| view! { <span>"Login: "<span class="event-account">{a}</span></span> })}
                 {event.actor.map(|a| view! { <span class="event-actor">{format!("by {a}")}</span> })}

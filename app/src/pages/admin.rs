@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use crate::api::{AccountFilter, AccountSummary, AuditFilter, MfaState, SecurityEvent};
 use crate::client::{self, ClientError};
 use crate::components::{
-    Field, FlagBadge, FlagDismissed, Login, SecurityEvents, SwitchOffDialog, TopBar, redirect_when_logged_out,
-    signed_in,
+    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, SwitchOffDialog, TopBar,
+    redirect_when_logged_out, signed_in,
 };
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
 
@@ -136,6 +136,11 @@ fn AccountsTab(me: String) -> impl IntoView {
         done.set(Some(format!("The report on {username} is dismissed.")));
         list.refetch();
     })));
+    let expanded = RwSignal::new(None::<i32>);
+    let app_passwords_changed = Callback::new(move |message: String| {
+        done.set(Some(message));
+        list.refetch();
+    });
 
     view! {
         <form class="card filters" role="search" on:submit=search novalidate>
@@ -159,7 +164,7 @@ fn AccountsTab(me: String) -> impl IntoView {
                     let rows = list.accounts.into_iter()
                         .map(|account| {
                             let own = account.username == me;
-                            view! { <AccountRow account own switching done /> }
+                            view! { <AccountRow account own switching done expanded app_passwords_changed /> }
                         })
                         .collect_view();
                     view! {
@@ -187,8 +192,18 @@ fn AccountRow(
     own: bool,
     switching: RwSignal<Option<Login>>,
     done: RwSignal<Option<String>>,
+    /// The mailbox whose app passwords are open in place.
+    expanded: RwSignal<Option<i32>>,
+    app_passwords_changed: Callback<String>,
 ) -> impl IntoView {
     let login = Login::from(&account);
+    // Administrators revoke a mailbox's app passwords; its customer creates them.
+    let app_passwords = (account.kind == AccountKind::Mailbox).then(|| {
+        view! {
+            <AppPasswordsToggle id=account.id username=account.username.clone() count=account.app_passwords
+                may_create=false expanded changed=app_passwords_changed />
+        }
+    });
     let (badge, state) = match account.mfa {
         MfaState::On => ("badge on", "2FA on (app)"),
         MfaState::Pending => ("badge pending", "2FA set-up not finished"),
@@ -227,6 +242,7 @@ fn AccountRow(
                 <span class="muted">"Last login: "{last_login}</span>
                 {switch}
             </div>
+            {app_passwords}
         </li>
     }
 }

@@ -11,7 +11,9 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{AccountFilter, AccountList, AccountSummary, MeResponse, MfaState};
 use crate::client::{self, ClientError};
-use crate::components::{EnableDialog, FlagBadge, FlagDismissed, Login, MfaTarget, SwitchOffDialog, TopBar};
+use crate::components::{
+    AppPasswordsToggle, EnableDialog, FlagBadge, FlagDismissed, Login, MfaTarget, SwitchOffDialog, TopBar,
+};
 use crate::domain::AccountKind;
 
 /// Which dialog is open over the page.
@@ -75,6 +77,13 @@ pub fn PackagesPage() -> impl IntoView {
         done.set(Some(format!("The report on {username} is dismissed.")));
         managed.refetch();
     })));
+    provide_context(AppPasswordsRow {
+        expanded: RwSignal::new(None),
+        changed: Callback::new(move |message: String| {
+            done.set(Some(message));
+            managed.refetch();
+        }),
+    });
 
     view! {
         <main class="page">
@@ -110,6 +119,13 @@ pub fn PackagesPage() -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// Whose app passwords are open in place, and what to do after a change.
+#[derive(Clone, Copy)]
+struct AppPasswordsRow {
+    expanded: RwSignal<Option<i32>>,
+    changed: Callback<String>,
 }
 
 /// What a package, mailbox or administrator login sees instead, and the way on.
@@ -233,6 +249,14 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
             },
         ),
     };
+    let app_passwords = use_context::<AppPasswordsRow>()
+        .filter(|_| login.kind == AccountKind::Mailbox)
+        .map(|row| {
+            view! {
+                <AppPasswordsToggle id=login.id username=login.username.clone() count=login.app_passwords
+                    may_create=true expanded=row.expanded changed=row.changed />
+            }
+        });
     view! {
         <li class="login-row" data-mfa=login.mfa.as_str()>
             <div class="login-name">
@@ -243,6 +267,7 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
                 {button}
                 {note.map(|n| view! { <p class="muted pending-note">{n}</p> })}
             </div>
+            {app_passwords}
         </li>
     }
 }

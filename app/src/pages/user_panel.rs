@@ -12,7 +12,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client;
 use crate::components::{
-    ErrorNote, MailboxLogin, MailboxLoginFields, OwnMfaDialog, OwnMfaDialogs, redirect_when_logged_out, signed_in,
+    AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, OwnMfaDialog, OwnMfaDialogs,
+    redirect_when_logged_out, signed_in,
 };
 
 const LOGIN: &str = "/user-panel";
@@ -184,6 +185,7 @@ fn Home(me: MeResponse, section: RwSignal<Section>) -> impl IntoView {
 fn TwoFactor(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
     let totp = me.mfa.totp;
     let left = me.mfa.recovery_codes_left;
+    let factor = me.mfa.active;
     view! {
         <h1>"2-Factor Authentication"</h1>
         <section class="card" aria-labelledby="up-2fa-title">
@@ -232,6 +234,10 @@ fn TwoFactor(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
                     </div>
                 }.into_any()
             }}
+        </section>
+        <section class="card" aria-labelledby="up-app-passwords-title">
+            <h2 id="up-app-passwords-title">"Application passwords"</h2>
+            <AppPasswords of=AppPasswordsOf::Me { factor } />
         </section>
     }
     .into_any()

@@ -15,8 +15,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ActiveFactor, LoginRequest, LoginResponse, MeResponse, MfaMethod};
 use crate::client;
 use crate::components::{
-    CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, Modal, OwnMfaDialog, OwnMfaDialogs, SecurityEvents,
-    redirect_when_logged_out, signed_in,
+    AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, Modal, OwnMfaDialog,
+    OwnMfaDialogs, SecurityEvents, redirect_when_logged_out, signed_in,
 };
 
 const LOGIN: &str = "/webmail";
@@ -294,6 +294,7 @@ fn Tabs(tab: RwSignal<Tab>) -> impl IntoView {
 fn MfaSection(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
     let totp = me.mfa.totp;
     let left = me.mfa.recovery_codes_left;
+    let factor = me.mfa.active;
     view! {
         <dl class="facts">
             <dt>"E-mail address"</dt><dd>{me.username}</dd>
@@ -343,6 +344,10 @@ fn MfaSection(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
                     </div>
                 }.into_any()
             }}
+        </section>
+        <section class="wm-app-passwords" aria-labelledby="wm-app-passwords-title">
+            <h2 id="wm-app-passwords-title">"App passwords"</h2>
+            <AppPasswords of=AppPasswordsOf::Me { factor } />
         </section>
     }
     .into_any()

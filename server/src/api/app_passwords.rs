@@ -19,7 +19,7 @@ use crate::entity::{account, app_password};
 use crate::service::accounts::{self, Authority, Managed};
 use crate::service::app_passwords::{self, NewAppPassword, protocols_of};
 use crate::service::audit::Trail;
-use crate::service::{ServiceError, email_codes, mfa};
+use crate::service::{ServiceError, email_codes, mail_auth, mfa};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -76,6 +76,8 @@ async fn listed(state: &AppState, mailbox: &account::Model) -> ApiResult<Json<Ap
     Ok(Json(AppPasswordList {
         app_passwords: rows.into_iter().map(summary).collect::<Result<_, _>>()?,
         max: u32::try_from(app_passwords::MAX_PER_LOGIN).unwrap_or(u32::MAX),
+        required: mail_auth::has_second_factor(mailbox)
+            || state.mail_auth.as_ref().is_some_and(|m| m.require_app_passwords),
         settings: settings(state, mailbox),
     }))
 }

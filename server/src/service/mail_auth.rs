@@ -111,7 +111,9 @@ pub async fn authenticate(
     now: UnixTime,
     trail: &Trail,
 ) -> std::result::Result<Granted, Refused> {
-    let key = (login.username.trim().to_ascii_lowercase(), login.client_ip);
+    // No longer than a username may be: the key must not grow with the input.
+    let user: String = login.username.trim().chars().take(USERNAME_MAX).collect();
+    let key = (user.to_ascii_lowercase(), login.client_ip);
     if let Some(retry_after) = failures.blocked(&key, now) {
         return Err(Refused {
             error: ServiceError::TooManyLoginFailures { retry_after },
@@ -207,6 +209,8 @@ const FIRST_WAIT: u64 = 1;
 const MAX_WAIT: u64 = 30;
 /// Pairs remembered at most; beyond, those older than a block are dropped.
 const MAX_TRACKED: usize = 100_000;
+/// The longest username (`app::domain::Username`): keys are cut to it.
+const USERNAME_MAX: usize = 254;
 
 /// The wait after `failures` wrong passwords in a row: 1 s for the first
 /// three, then doubling up to 30 s.
@@ -251,8 +255,13 @@ impl FailureLog {
     /// Counts a wrong password; answers the wait it earns.
     pub fn fail(&self, key: (String, IpAddr), now: UnixTime) -> u64 {
         self.with(|entries| {
-            if entries.len() >= MAX_TRACKED {
+            if entries.len() >= MAX_TRACKED && !entries.contains_key(&key) {
                 entries.retain(|_, f| f.last > now - BLOCK_SECS);
+                if entries.len() >= MAX_TRACKED {
+                    // A flood from more pairs than are kept: memory stays
+                    // bounded, and every newcomer waits the longest.
+                    return MAX_WAIT;
+                }
             }
             let failures = entries.entry(key).or_insert(Failures { count: 0, last: now });
             if failures.last <= now - BLOCK_SECS {
