@@ -160,8 +160,21 @@ pub async fn spawn_app_with_mail_auth_and_mail(db: Db) -> (TestApp, MailSink) {
 /// A Tessera behind real mail servers: Dovecot for IMAP and POP3, the SMTP
 /// sink for SMTP (and Tessera's own notices), nginx's mail proxy in front.
 pub async fn spawn_app_with_mail_stack(db: Db) -> (TestApp, MailSink, MailStack) {
+    spawn_behind_mail_stack(db, None).await
+}
+
+/// [`spawn_app_with_mail_stack`], Dovecot trusting a master user instead
+/// of a static passdb (README: the second way).
+pub async fn spawn_app_with_mail_stack_and_master_user(db: Db, master_user: &str) -> (TestApp, MailSink, MailStack) {
+    spawn_behind_mail_stack(db, Some(master_user)).await
+}
+
+async fn spawn_behind_mail_stack(db: Db, master_user: Option<&str>) -> (TestApp, MailSink, MailStack) {
     let sink = MailSink::start();
-    let starting = StartingStack::start();
+    let starting = match master_user {
+        Some(master) => StartingStack::start_with_master_user(master),
+        None => StartingStack::start(),
+    };
     let mail = MailSettings {
         smtp_url: sink.smtp_url(),
         from: MAIL_FROM.to_owned(),
@@ -172,6 +185,7 @@ pub async fn spawn_app_with_mail_stack(db: Db) -> (TestApp, MailSink, MailStack)
             pop3: Some(([127, 0, 0, 1], starting.dovecot_pop3).into()),
             smtp: Some(([127, 0, 0, 1], sink.port()).into()),
         },
+        master_user: master_user.map(str::to_owned),
         ..mail_auth_settings()
     };
     let (database_url, sqlite_dir) = fresh_database(db).await;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Browser, CUSTOMER, Db, MAILBOX, PASSWORD, STEP, TestApp, assert_status, on_both_databases,
-    spawn_app_with_mail_stack,
+    spawn_app_with_mail_stack, spawn_app_with_mail_stack_and_master_user,
 };
 use crate::mail_stack::{BACKEND_SECRET, assert_logged_in, assert_refused, imap, pop3, smtp};
 
@@ -16,6 +16,7 @@ on_both_databases!(
     an_app_password_reads_and_sends_mail_once_the_mailbox_password_no_longer_does,
     revoked_and_expired_app_passwords_are_refused_at_once,
     repeated_failures_are_slowed_down_and_the_refusal_reaches_smtp_clients,
+    dovecot_may_trust_a_master_user_instead_of_a_static_passdb,
 );
 
 /// The mailbox of [`CUSTOMER`], logged in through webmail.
@@ -129,6 +130,11 @@ async fn revoked_and_expired_app_passwords_are_refused_at_once(db: Db) {
         .await;
     assert_logged_in(&imap(stack.imap, MAILBOX, &short_lived).await);
     assert_logged_in(&imap(stack.imap, MAILBOX, &revoked).await);
+    // IMAP only: sending with it is refused.
+    assert_refused(
+        &smtp(stack.smtp, MAILBOX, &revoked, "friend@example.org").await,
+        "535 5.7.8 This app password is not for SMTP",
+    );
     let id = listed(&webmail)
         .await
         .iter()
@@ -170,4 +176,31 @@ async fn repeated_failures_are_slowed_down_and_the_refusal_reaches_smtp_clients(
     // The right password still works from the same address: two wrong ones
     // are not a block.
     assert_logged_in(&imap(stack.imap, MAILBOX, PASSWORD).await);
+}
+
+async fn dovecot_may_trust_a_master_user_instead_of_a_static_passdb(db: Db) {
+    let (app, _sink, stack) = spawn_app_with_mail_stack_and_master_user(db, "tessera").await;
+    let webmail = mailbox(&app).await;
+    let (secret, _) = app.enable_totp(&webmail).await;
+    app.advance(STEP);
+    let password = webmail
+        .new_app_password("Phone", &["imap", "pop3"], Some(&app.code_now(&secret)))
+        .await;
+    // nginx logs in to Dovecot as info@example.com*tessera with the master's password.
+    assert_logged_in(&imap(stack.imap, MAILBOX, &password).await);
+    assert_logged_in(&pop3(stack.pop3, MAILBOX, &password).await);
+    assert_refused(
+        &imap(stack.imap, MAILBOX, PASSWORD).await,
+        "log in with an app password",
+    );
+    // Straight to Dovecot, neither the app password nor the master's password
+    // without the master's name opens the mailbox.
+    assert_refused(
+        &imap(stack.dovecot_imap, MAILBOX, &password).await,
+        "Authentication failed",
+    );
+    assert_refused(
+        &imap(stack.dovecot_imap, MAILBOX, BACKEND_SECRET).await,
+        "Authentication failed",
+    );
 }

@@ -49,20 +49,36 @@ pub struct MailStack {
 }
 
 impl StartingStack {
+    /// Dovecot with a static passdb that takes the backend secret from 127.0.0.1.
     pub fn start() -> StartingStack {
+        Self::start_with(None)
+    }
+
+    /// Dovecot with `master_user` (its password: the backend secret) beside
+    /// an empty passdb of the users' own: nginx logs in as `user*master`.
+    pub fn start_with_master_user(master_user: &str) -> StartingStack {
+        Self::start_with(Some(master_user))
+    }
+
+    fn start_with(master_user: Option<&str>) -> StartingStack {
         let dir = tempfile::tempdir().expect("a temporary directory for the mail stack");
         let proxy = dir.path().join("proxy.secret");
         let backend = dir.path().join("backend.secret");
         std::fs::write(&proxy, PROXY_SECRET).expect("writing the proxy secret");
         std::fs::write(&backend, BACKEND_SECRET).expect("writing the backend secret");
-        let mut child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .arg(STACK)
             .arg("--dir")
             .arg(dir.path().join("stack"))
             .arg("--proxy-secret-file")
             .arg(&proxy)
             .arg("--backend-secret-file")
-            .arg(&backend)
+            .arg(&backend);
+        if let Some(master_user) = master_user {
+            command.arg("--master-user").arg(master_user);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
