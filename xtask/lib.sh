@@ -51,7 +51,12 @@ apt_install_no_services() {
 
 # nginx's mail proxy and Dovecot, for the mail tests and the demo.
 ensure_mail_servers() {
-  apt_install_no_services nginx libnginx-mod-mail dovecot-imapd dovecot-pop3d
+  local packages=(nginx libnginx-mod-mail dovecot-imapd dovecot-pop3d)
+  dpkg -s "${packages[@]}" >/dev/null 2>&1 && return 0
+  apt_install_no_services "${packages[@]}"
+  # The packages enable their services for the next boot; the tests and the
+  # demo run their own, so the machine's stay off.
+  if command -v systemctl >/dev/null; then as_root systemctl disable --quiet nginx dovecot 2>/dev/null || true; fi
 }
 
 ensure_wasm_target() {

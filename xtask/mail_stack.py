@@ -53,6 +53,11 @@ def wait_for_port(port, process, name, seconds=15):
     sys.exit(f"mail_stack: {name} did not listen on {port} within {seconds} s")
 
 
+def private(path, flags):
+    """Opens a file only its owner may read: the configs hold the secrets."""
+    return os.open(path, flags, 0o600)
+
+
 def read_secret(path):
     with open(path) as f:
         return f.read().strip()
@@ -90,8 +95,13 @@ def dovecot_config(d, imap, pop3, backend_secret, master_user):
     if master_user:
         # A master user: nginx logs in as user*master with the backend secret;
         # the users' own passdb (here an empty file) is the provider's.
-        with open(os.path.join(d, "master-users"), "w") as f:
+        master_users = os.path.join(d, "master-users")
+        with open(master_users, "w", opener=private) as f:
             f.write(f"{master_user}:{{PLAIN}}{backend_secret}::::::allow_nets=127.0.0.1/32\n")
+        if os.geteuid() == 0:
+            # Read by Dovecot's auth process, which runs as its own user.
+            os.chown(master_users, 0, grp.getgrnam("dovecot").gr_gid)
+            os.chmod(master_users, 0o640)
         open(os.path.join(d, "users"), "w").close()
         passdb = f"""auth_master_user_separator = *
 passdb {{
@@ -199,7 +209,8 @@ def main():
 
     d = os.path.abspath(args.dir)
     os.makedirs(d, exist_ok=True)
-    os.chmod(d, 0o755)
+    # Dovecot's unprivileged processes pass through, nobody else looks in.
+    os.chmod(d, 0o711)
     proxy_secret = read_secret(args.proxy_secret_file)
     backend_secret = read_secret(args.backend_secret_file)
 
@@ -221,7 +232,7 @@ def main():
 
     dovecot_ports = (args.dovecot_imap_port or free_port(), args.dovecot_pop3_port or free_port())
     conf = os.path.join(d, "dovecot.conf")
-    with open(conf, "w") as f:
+    with open(conf, "w", opener=private) as f:
         f.write(dovecot_config(d, *dovecot_ports, backend_secret, args.master_user))
     dovecot = subprocess.Popen(["dovecot", "-F", "-c", conf], stdin=subprocess.DEVNULL)
     running.append(dovecot)
@@ -249,7 +260,7 @@ def main():
         tessera = ("127.0.0.1", int(line[1]))
     nginx_ports = tuple(port or free_port() for port in (args.imap_port, args.pop3_port, args.smtp_port))
     conf = os.path.join(d, "nginx.conf")
-    with open(conf, "w") as f:
+    with open(conf, "w", opener=private) as f:
         f.write(nginx_config(d, tessera, proxy_secret, *nginx_ports))
     nginx = subprocess.Popen(
         ["nginx", "-c", conf, "-p", d, "-e", os.path.join(d, "nginx.log"), "-g", "daemon off;"],

@@ -66,7 +66,10 @@ imap_port="$(free_port)" pop3_port="$(free_port)" smtp_port="$(free_port)"
 dovecot_imap="$(free_port)" dovecot_pop3="$(free_port)"
 tessera_port="${listen##*:}"
 tessera_host="${listen%:*}"
-case "$tessera_host" in 0.0.0.0|"[::]"|"") tessera_host=127.0.0.1 ;; esac
+tessera_host="${tessera_host#[}" tessera_host="${tessera_host%]}"
+case "$tessera_host" in 0.0.0.0|::|"") tessera_host=127.0.0.1 ;; esac
+# nginx calls Tessera on that address, so it calls from it too.
+export TESSERA_MAIL_PROXIES="${TESSERA_MAIL_PROXIES:-127.0.0.1,::1,$tessera_host}"
 exec 5> >(python3 "$ROOT/xtask/mail_stack.py" --dir "$stack_dir/run" \
   --proxy-secret-file "$stack_dir/proxy.secret" --backend-secret-file "$stack_dir/backend.secret" \
   --tessera "$tessera_host:$tessera_port" --imap-port "$imap_port" --pop3-port "$pop3_port" --smtp-port "$smtp_port" \

@@ -331,6 +331,8 @@ pub struct AppPasswordSummary {
     pub created_at: i64,
     /// Unix seconds; `None`: until revoked.
     pub expires_at: Option<i64>,
+    /// Past `expires_at`: it opens nothing and takes no place among the 20.
+    pub expired: bool,
     /// Its last use, to the minute.
     pub last_used: Option<AppPasswordUse>,
 }

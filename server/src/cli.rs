@@ -166,14 +166,15 @@ impl MailAuthArgs {
     }
 }
 
-/// A secret from its file: one line, at least 16 visible ASCII characters
-/// (it goes into HTTP headers and Dovecot's config), no spaces.
+/// A secret from its file: one line of at least 16 characters.
 fn read_secret_file(path: &std::path::Path, option: &str) -> anyhow::Result<SecretString> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{option}: reading {}", path.display()))?;
     let secret = text.trim_end_matches(['\r', '\n']);
-    if secret.len() < 16 || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+    // Letters, digits and . _ - only: the secret goes into HTTP headers and
+    // Dovecot's config, where % and : mean something.
+    if secret.len() < 16 || !secret.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
         bail!(
-            "{option}: {} must hold one line of at least 16 visible ASCII characters without spaces \
+            "{option}: {} must hold one line of at least 16 letters, digits, '.', '_' or '-' \
              (for example: openssl rand -hex 32)",
             path.display()
         );

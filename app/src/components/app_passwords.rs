@@ -223,6 +223,7 @@ fn Item(password: AppPasswordSummary, dialog: RwSignal<Dialog>, done: RwSignal<O
         None => "Not used yet".to_owned(),
     };
     let expires = match password.expires_at {
+        Some(at) if password.expired => format!("Expired {}: it opens nothing", format_utc(at)),
         Some(at) => format!("Expires {}", format_utc(at)),
         None => "Never expires".to_owned(),
     };
@@ -533,6 +534,8 @@ fn RevokeDialog(
             busy.set(false);
             match result {
                 Ok(()) => close.run(Some(done_message)),
+                // Revoked meanwhile (another tab, an administrator): done too.
+                Err(e) if e.status == 404 => close.run(Some(done_message)),
                 Err(e) => error.set(Some(e.message)),
             }
         });

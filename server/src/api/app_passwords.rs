@@ -44,7 +44,7 @@ fn mailbox(account: &account::Model) -> Result<(), ServiceError> {
     }
 }
 
-fn summary(row: app_password::Model) -> Result<AppPasswordSummary, ServiceError> {
+fn summary(row: app_password::Model, now: i64) -> Result<AppPasswordSummary, ServiceError> {
     let protocols = protocols_of(&row)?.to_vec();
     let last_used = match (row.last_used_at, row.last_used_protocol.as_deref().map(str::parse)) {
         (Some(at), Some(Ok(protocol))) => Some(AppPasswordUse {
@@ -59,6 +59,7 @@ fn summary(row: app_password::Model) -> Result<AppPasswordSummary, ServiceError>
         name: row.name,
         protocols,
         created_at: row.created_at,
+        expired: row.expires_at.is_some_and(|at| at <= now),
         expires_at: row.expires_at,
         last_used,
     })
@@ -74,7 +75,10 @@ fn settings(state: &AppState, mailbox: &account::Model) -> MailClientSettings {
 async fn listed(state: &AppState, mailbox: &account::Model) -> ApiResult<Json<AppPasswordList>> {
     let rows = app_passwords::list(&state.db, mailbox.id).await?;
     Ok(Json(AppPasswordList {
-        app_passwords: rows.into_iter().map(summary).collect::<Result<_, _>>()?,
+        app_passwords: rows
+            .into_iter()
+            .map(|row| summary(row, state.clock.now()))
+            .collect::<Result<_, _>>()?,
         max: u32::try_from(app_passwords::MAX_PER_LOGIN).unwrap_or(u32::MAX),
         required: mail_auth::has_second_factor(mailbox)
             || state.mail_auth.as_ref().is_some_and(|m| m.require_app_passwords),
@@ -97,11 +101,12 @@ async fn create(
     new: NewAppPassword,
     trail: &Trail,
 ) -> ApiResult<(StatusCode, Json<AppPasswordCreated>)> {
-    let (row, secret) = app_passwords::create(&state.db, mailbox, new, state.clock.now(), trail).await?;
+    let now = state.clock.now();
+    let (row, secret) = app_passwords::create(&state.db, mailbox, new, now, trail).await?;
     Ok((
         StatusCode::CREATED,
         Json(AppPasswordCreated {
-            app_password: summary(row)?,
+            app_password: summary(row, now)?,
             password: secret.display(),
             settings: settings(state, mailbox),
         }),

@@ -200,17 +200,16 @@ impl From<ServiceError> for ApiError {
                 "protocol_not_allowed",
                 format!("This app password is not for {}: create one that is.", protocol.label()).into(),
             ),
-            ServiceError::AppPasswordRequired => (
+            ServiceError::AppPasswordRequired { two_factor } => (
                 S::UNAUTHORIZED,
                 "app_password_required",
-                "This mailbox has two-factor authentication: mail apps log in with an app password, \
-                 not with the mailbox's password."
-                    .into(),
-            ),
-            ServiceError::MailProtocolNotOffered(protocol) => (
-                S::FORBIDDEN,
-                "protocol_not_offered",
-                format!("{} is not offered here.", protocol.label()).into(),
+                if *two_factor {
+                    "This mailbox has two-factor authentication: mail apps log in with an app password, \
+                     not with the mailbox's password."
+                } else {
+                    "Mail apps log in with an app password here, not with the mailbox's password."
+                }
+                .into(),
             ),
             ServiceError::TooManyLoginFailures { retry_after } => {
                 let mut e = Self::new(

@@ -103,7 +103,7 @@ pub async fn nginx(
     let (Some(username), Some(password)) = (unescaped(text("auth-user")), unescaped(text("auth-pass"))) else {
         return refusal(smtp.then_some(SMTP_INVALID), INVALID, 1);
     };
-    let client_ip = text("client-ip").parse().unwrap_or(peer.ip());
+    let client_ip = text("client-ip").parse().unwrap_or(peer.ip()).to_canonical();
     let login = MailLogin {
         username: &username,
         password: &password,
@@ -124,15 +124,18 @@ pub async fn nginx(
     .await
     {
         Ok(granted) => {
+            // Dovecot's master user logs in to IMAP and POP3; the SMTP server
+            // behind nginx learns the mailbox itself (XCLIENT LOGIN=).
             let user = match &settings.master_user {
-                Some(master) => format!("{}*{master}", granted.username),
-                None => granted.username,
+                Some(master) if !smtp => format!("{}*{master}", granted.username),
+                _ => granted.username,
             };
             let pass = settings.backend_password.as_ref().filter(|_| !smtp);
             granted_response(backend, &user, pass.map(|p| p.expose_secret()))
         }
         Err(Refused { error, wait }) => {
-            tracing::info!(target: "security", user = %username, %client_ip, %protocol, error = %error, "mail login refused");
+            let user: String = username.chars().take(254).collect();
+            tracing::info!(target: "security", ?user, %client_ip, %protocol, error = %error, "mail login refused");
             let (code, message) = nginx_message(&state, &error);
             refusal(smtp.then_some(code), &message, wait)
         }
@@ -152,9 +155,13 @@ fn nginx_message(state: &AppState, error: &ServiceError) -> (&'static str, Strin
     };
     match error {
         ServiceError::InvalidCredentials => (SMTP_INVALID, INVALID.to_owned()),
-        ServiceError::AppPasswordRequired => (
+        ServiceError::AppPasswordRequired { two_factor: true } => (
             SMTP_INVALID,
             format!("This mailbox has two-factor authentication: log in with an app password. Create one {where_}"),
+        ),
+        ServiceError::AppPasswordRequired { two_factor: false } => (
+            SMTP_INVALID,
+            format!("Mail apps log in with an app password here. Create one {where_}"),
         ),
         ServiceError::AppPasswordExpired => (
             SMTP_INVALID,
@@ -246,7 +253,7 @@ pub async fn json(
     let settings = the_proxy(&state, peer.ip(), &headers)?;
     let ApiJson(request) = request?;
     let client_ip = match request.client_ip.as_deref() {
-        Some(ip) => ip.trim().parse().map_err(|_| {
+        Some(ip) => ip.trim().parse::<IpAddr>().map_err(|_| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_input",
@@ -254,7 +261,8 @@ pub async fn json(
             )
         })?,
         None => peer.ip(),
-    };
+    }
+    .to_canonical();
     let login = MailLogin {
         username: &request.username,
         password: &request.password,

@@ -76,8 +76,14 @@ pub async fn create(
         .filter(account::Column::Id.eq(account.id))
         .exec(&txn)
         .await?;
+    // Expired ones are listed until revoked, but do not take a place.
     let existing = app_password::Entity::find()
         .filter(app_password::Column::AccountId.eq(account.id))
+        .filter(
+            Condition::any()
+                .add(app_password::Column::ExpiresAt.is_null())
+                .add(app_password::Column::ExpiresAt.gt(now)),
+        )
         .count(&txn)
         .await?;
     if existing >= MAX_PER_LOGIN {
@@ -148,13 +154,13 @@ pub async fn revoke(
     now: UnixTime,
     trail: &Trail,
 ) -> Result<()> {
-    let txn = db.begin().await?;
     let row = app_password::Entity::find_by_id(id)
         .filter(app_password::Column::AccountId.eq(account.id))
-        .one(&txn)
+        .one(db)
         .await?
         .ok_or(ServiceError::AppPasswordNotFound)?;
-    let deleted = delete(&txn, Condition::all().add(app_password::Column::Id.eq(row.id))).await?;
+    let txn = db.begin().await?;
+    let deleted = delete(&txn, app_password::Column::Id.eq(row.id)).await?;
     if deleted == 0 {
         // A concurrent revocation got there first.
         return Err(ServiceError::AppPasswordNotFound);
@@ -209,29 +215,28 @@ pub fn revoked_too(count: u64) -> Option<String> {
 /// Deletes every app password of a login, inside the caller's transaction
 /// (a reset, "This wasn't me"); answers how many.
 pub(crate) async fn delete_all_for(db: &impl ConnectionTrait, account_id: i32) -> Result<u64> {
-    delete(db, Condition::all().add(app_password::Column::AccountId.eq(account_id))).await
+    delete(db, app_password::Column::AccountId.eq(account_id)).await
 }
 
-async fn delete(db: &impl ConnectionTrait, which: Condition) -> Result<u64> {
-    let ids: Vec<i32> = app_password::Entity::find()
-        .select_only()
-        .column(app_password::Column::Id)
-        .filter(which.clone())
-        .into_tuple()
-        .all(db)
-        .await?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
+/// Deletes the app passwords `which` selects, and their addresses. Writes
+/// first, reads never: a SQLite transaction that read before it wrote may
+/// find its snapshot stale and fail when it writes.
+async fn delete(db: &impl ConnectionTrait, which: sea_orm::sea_query::SimpleExpr) -> Result<u64> {
+    use sea_orm::sea_query::Query;
     // The addresses go first: foreign keys may be off on an old SQLite file.
     app_password_address::Entity::delete_many()
-        .filter(app_password_address::Column::AppPasswordId.is_in(ids.iter().copied()))
+        .filter(
+            app_password_address::Column::AppPasswordId.in_subquery(
+                Query::select()
+                    .column(app_password::Column::Id)
+                    .from(app_password::Entity)
+                    .and_where(which.clone())
+                    .to_owned(),
+            ),
+        )
         .exec(db)
         .await?;
-    let done = app_password::Entity::delete_many()
-        .filter(app_password::Column::Id.is_in(ids))
-        .exec(db)
-        .await?;
+    let done = app_password::Entity::delete_many().filter(which).exec(db).await?;
     Ok(done.rows_affected)
 }
 
@@ -275,6 +280,13 @@ pub async fn note_use(
     trail: &Trail,
 ) -> Result<()> {
     let row = &found.password;
+    // The address first: if recording it fails, the last use still names
+    // the address before, so the next connection tries again.
+    if let Some(ip) = ip
+        && row.last_used_ip.as_deref() != Some(ip)
+    {
+        note_address(db, found, protocol, ip, now, trail).await?;
+    }
     let stale = row.last_used_at.is_none_or(|at| at <= now - LAST_USE_EVERY);
     if stale {
         app_password::Entity::update_many()
@@ -290,12 +302,20 @@ pub async fn note_use(
             .exec(db)
             .await?;
     }
-    let Some(ip) = ip else {
-        return Ok(());
-    };
-    if row.last_used_ip.as_deref() == Some(ip) {
-        return Ok(());
-    }
+    Ok(())
+}
+
+/// The first use of an app password from `ip` is an event and a notice
+/// (exactly once, even for concurrent connections); later ones are nothing.
+async fn note_address(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    found: &Found,
+    protocol: MailProtocol,
+    ip: &str,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
+    let row = &found.password;
     let known = app_password_address::Entity::find_by_id((row.id, ip.to_owned()))
         .one(db)
         .await?

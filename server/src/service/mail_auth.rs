@@ -100,6 +100,19 @@ pub fn has_second_factor(account: &account::Model) -> bool {
     account.totp_secret.is_some() || (account.email_codes && account.email.is_some())
 }
 
+/// Why a login was refused: a guess (a wrong password for a mailbox, which
+/// counts towards the block) or anything else (which does not).
+enum Denied {
+    Guess(ServiceError),
+    Other(ServiceError),
+}
+
+impl From<ServiceError> for Denied {
+    fn from(error: ServiceError) -> Self {
+        Self::Other(error)
+    }
+}
+
 /// Decides a mail login. See the module's rules.
 #[allow(clippy::too_many_arguments)]
 pub async fn authenticate(
@@ -111,33 +124,41 @@ pub async fn authenticate(
     now: UnixTime,
     trail: &Trail,
 ) -> std::result::Result<Granted, Refused> {
-    // No longer than a username may be: the key must not grow with the input.
-    let user: String = login.username.trim().chars().take(USERNAME_MAX).collect();
-    let key = (user.to_ascii_lowercase(), login.client_ip);
-    if let Some(retry_after) = failures.blocked(&key, now) {
+    // Not a name any login can have: nothing to look up, nothing to count.
+    let Ok(username) = Username::parse(login.username) else {
         return Err(Refused {
-            error: ServiceError::TooManyLoginFailures { retry_after },
-            wait: MAX_WAIT,
+            error: ServiceError::InvalidCredentials,
+            wait: FIRST_WAIT,
         });
-    }
-    match decide(db, hasher, require_app_passwords, login, now, trail).await {
+    };
+    let key = (username.as_str().to_owned(), login.client_ip.to_canonical());
+    // Counted before anything is checked, as the code step counts codes:
+    // concurrent guesses line up behind the block instead of all passing it.
+    let wait = match failures.take(&key, now) {
+        Ok(wait) => wait,
+        Err(retry_after) => {
+            return Err(Refused {
+                error: ServiceError::TooManyLoginFailures { retry_after },
+                wait: MAX_WAIT,
+            });
+        }
+    };
+    match decide(db, hasher, require_app_passwords, &username, login, now, trail).await {
         Ok(granted) => {
             failures.forget(&key);
             Ok(granted)
         }
-        // Guessing: what counts towards the block.
-        Err(error @ ServiceError::InvalidCredentials) => {
-            let wait = failures.fail(key, now);
-            Err(Refused { error, wait })
+        Err(Denied::Guess(error)) => Err(Refused { error, wait }),
+        // Nothing was guessed (no such mailbox; a mail app still set up with
+        // the mailbox's password; an app password for another protocol): the
+        // attempt is given back, and the client only slowed down as it retries.
+        Err(Denied::Other(error)) => {
+            failures.give_back(&key);
+            Err(Refused {
+                error,
+                wait: FIRST_WAIT,
+            })
         }
-        // The client holds a secret, only not one that works here (a mail
-        // app still set up with the mailbox's password, an app password for
-        // another protocol): nothing was guessed, so nothing is counted, but
-        // the client is slowed down as it retries.
-        Err(error) => Err(Refused {
-            error,
-            wait: FIRST_WAIT,
-        }),
     }
 }
 
@@ -145,22 +166,22 @@ async fn decide(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
     require_app_passwords: bool,
+    username: &Username,
     login: MailLogin<'_>,
     now: UnixTime,
     trail: &Trail,
-) -> Result<Granted> {
-    let username = Username::parse(login.username).map_err(|_| ServiceError::InvalidCredentials)?;
+) -> std::result::Result<Granted, Denied> {
     let app_password = AppPasswordSecret::parse(login.password);
     if let Some(secret) = &app_password
-        && let Some(found) = app_passwords::find(db, &username, secret).await?
+        && let Some(found) = app_passwords::find(db, username, secret).await?
     {
         if found.password.expires_at.is_some_and(|at| at <= now) {
-            return Err(ServiceError::AppPasswordExpired);
+            return Err(ServiceError::AppPasswordExpired.into());
         }
         if !protocols_of(&found.password)?.contains(login.protocol) {
-            return Err(ServiceError::AppPasswordNotForProtocol(login.protocol));
+            return Err(ServiceError::AppPasswordNotForProtocol(login.protocol).into());
         }
-        let ip = login.client_ip.to_string();
+        let ip = login.client_ip.to_canonical().to_string();
         // The login stands even if its bookkeeping fails (a revocation
         // racing it, say): it was right when it was checked.
         if let Err(e) = app_passwords::note_use(db, &found, login.protocol, Some(&ip), now, trail).await {
@@ -171,16 +192,19 @@ async fn decide(
             app_password: Some(found.password.name),
         });
     }
-    let account = accounts::find_by_username(db, &username)
+    // Mail addresses are public: an unknown one costs no hash (and tells no
+    // more than the address being there or not, which mail itself tells).
+    let account = accounts::find_by_username(db, username)
         .await?
         .filter(|a| a.kind == AccountKind::Mailbox.as_str())
         .ok_or(ServiceError::InvalidCredentials)?;
-    if has_second_factor(&account) || require_app_passwords {
+    let two_factor = has_second_factor(&account);
+    if two_factor || require_app_passwords {
         // An app password mistyped or revoked is a wrong password; the
         // mailbox's own password is refused unread.
         return Err(match app_password {
-            Some(_) => ServiceError::InvalidCredentials,
-            None => ServiceError::AppPasswordRequired,
+            Some(_) => Denied::Guess(ServiceError::InvalidCredentials),
+            None => Denied::Other(ServiceError::AppPasswordRequired { two_factor }),
         });
     }
     let right = hasher
@@ -190,7 +214,7 @@ async fn decide(
         )
         .await?;
     if !right {
-        return Err(ServiceError::InvalidCredentials);
+        return Err(Denied::Guess(ServiceError::InvalidCredentials));
     }
     Ok(Granted {
         username: account.username,
@@ -209,8 +233,6 @@ const FIRST_WAIT: u64 = 1;
 const MAX_WAIT: u64 = 30;
 /// Pairs remembered at most; beyond, those older than a block are dropped.
 const MAX_TRACKED: usize = 100_000;
-/// The longest username (`app::domain::Username`): keys are cut to it.
-const USERNAME_MAX: usize = 254;
 
 /// The wait after `failures` wrong passwords in a row: 1 s for the first
 /// three, then doubling up to 30 s.
@@ -236,6 +258,12 @@ struct Failures {
     last: UnixTime,
 }
 
+/// Seconds `failures` keep their pair refused, if they do.
+fn blocked(failures: &Failures, now: UnixTime) -> Option<u64> {
+    let until = failures.last + BLOCK_SECS;
+    (failures.count >= BLOCK_AFTER && until > now).then(|| u64::try_from(until - now).unwrap_or(1))
+}
+
 impl FailureLog {
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<(String, IpAddr), Failures>) -> T) -> T {
         // A panic elsewhere while holding the lock leaves counts, not broken state.
@@ -245,32 +273,41 @@ impl FailureLog {
 
     /// Seconds this pair is still refused, if it is.
     pub fn blocked(&self, key: &(String, IpAddr), now: UnixTime) -> Option<u64> {
-        self.with(|entries| {
-            let failures = entries.get(key)?;
-            let until = failures.last + BLOCK_SECS;
-            (failures.count >= BLOCK_AFTER && until > now).then(|| u64::try_from(until - now).unwrap_or(1))
-        })
+        self.with(|entries| blocked(entries.get(key)?, now))
     }
 
-    /// Counts a wrong password; answers the wait it earns.
-    pub fn fail(&self, key: (String, IpAddr), now: UnixTime) -> u64 {
+    /// Counts an attempt as a wrong password before it is checked; answers
+    /// the wait it earns, or (blocked) the seconds the pair is refused.
+    pub fn take(&self, key: &(String, IpAddr), now: UnixTime) -> Result<u64, u64> {
         self.with(|entries| {
-            if entries.len() >= MAX_TRACKED && !entries.contains_key(&key) {
-                entries.retain(|_, f| f.last > now - BLOCK_SECS);
-                if entries.len() >= MAX_TRACKED {
-                    // A flood from more pairs than are kept: memory stays
-                    // bounded, and every newcomer waits the longest.
-                    return MAX_WAIT;
-                }
+            if let Some(retry_after) = entries.get(key).and_then(|f| blocked(f, now)) {
+                return Err(retry_after);
             }
-            let failures = entries.entry(key).or_insert(Failures { count: 0, last: now });
+            if entries.len() >= MAX_TRACKED && !entries.contains_key(key) {
+                // Only live blocks are worth keeping from a flood; 100,000 of
+                // those would take a million checked guesses in 15 minutes.
+                entries.retain(|_, f| blocked(f, now).is_some());
+            }
+            let failures = entries.entry(key.clone()).or_insert(Failures { count: 0, last: now });
             if failures.last <= now - BLOCK_SECS {
                 failures.count = 0;
             }
             failures.count = failures.count.saturating_add(1);
             failures.last = now;
-            wait_after(failures.count)
+            Ok(wait_after(failures.count))
         })
+    }
+
+    /// Takes back an attempt [`Self::take`] counted that guessed nothing.
+    pub fn give_back(&self, key: &(String, IpAddr)) {
+        self.with(|entries| {
+            if let Some(failures) = entries.get_mut(key) {
+                failures.count = failures.count.saturating_sub(1);
+                if failures.count == 0 {
+                    entries.remove(key);
+                }
+            }
+        });
     }
 
     /// A right password ends the run.
@@ -297,17 +334,22 @@ mod tests {
         let other: IpAddr = "198.51.100.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
         let key = ("info@example.com".to_owned(), client);
         for n in 1..BLOCK_AFTER {
-            log.fail(key.clone(), 1_000 + i64::from(n));
+            assert!(log.take(&key, 1_000 + i64::from(n)).is_ok());
             assert_eq!(log.blocked(&key, 1_000 + i64::from(n)), None, "after {n}");
         }
-        log.fail(key.clone(), 1_010);
+        assert_eq!(log.take(&key, 1_010), Ok(30));
+        assert_eq!(
+            log.take(&key, 1_011),
+            Err(899),
+            "the eleventh is refused before it is checked"
+        );
         assert_eq!(log.blocked(&key, 1_010), Some(900));
         assert_eq!(log.blocked(&key, 1_909), Some(1));
         assert_eq!(log.blocked(&key, 1_910), None);
         assert_eq!(log.blocked(&("info@example.com".to_owned(), other), 1_010), None);
         assert_eq!(log.blocked(&("sales@example.com".to_owned(), client), 1_010), None);
         // Remembered no longer than a block: the next run starts afresh.
-        assert_eq!(log.fail(key.clone(), 1_910), 1);
+        assert_eq!(log.take(&key, 1_910), Ok(1));
         assert_eq!(log.blocked(&key, 1_910), None);
     }
 
@@ -316,9 +358,18 @@ mod tests {
         let log = FailureLog::default();
         let key = ("info@example.com".to_owned(), IpAddr::from([127, 0, 0, 1]));
         for _ in 0..5 {
-            log.fail(key.clone(), 50);
+            assert!(log.take(&key, 50).is_ok());
         }
         log.forget(&key);
-        assert_eq!(log.fail(key, 51), 1);
+        assert_eq!(log.take(&key, 51), Ok(1));
+    }
+
+    #[test]
+    fn an_attempt_given_back_leaves_no_trace() {
+        let log = FailureLog::default();
+        let key = ("info@example.com".to_owned(), IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(log.take(&key, 50), Ok(1));
+        log.give_back(&key);
+        assert!(log.with(|entries| entries.is_empty()));
     }
 }

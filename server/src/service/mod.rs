@@ -74,10 +74,8 @@ pub enum ServiceError {
     AppPasswordExpired,
     #[error("the app password is not for {0}")]
     AppPasswordNotForProtocol(MailProtocol),
-    #[error("the mailbox has 2FA: mail clients log in with app passwords")]
-    AppPasswordRequired,
-    #[error("{0} is not offered here")]
-    MailProtocolNotOffered(MailProtocol),
+    #[error("mail clients log in with app passwords here (2FA: {two_factor})")]
+    AppPasswordRequired { two_factor: bool },
     #[error("too many failed mail logins from one address; retry in {retry_after} s")]
     TooManyLoginFailures { retry_after: u64 },
     #[error("a current second factor is needed")]
