@@ -22,9 +22,113 @@ pub struct ErrorBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct ErrorDetail {
     /// Stable and machine-readable, e.g. `invalid_code`.
-    pub code: String,
+    pub code: ErrorCode,
     /// For people; may change between versions.
     pub message: String,
+    /// Seconds to wait before trying again (also sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// Every error the API answers, by its stable code. The variant fixes the
+/// HTTP status ([`ErrorCode::status`]), so no handler can pair a code with
+/// another status, and the browser's client matches on variants, not strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    // 400, 413, 415, 422: the request itself.
+    BadRequest,
+    MalformedJson,
+    InvalidQuery,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    InvalidJson,
+    InvalidInput,
+    InvalidOwner,
+    // 401: who is asking.
+    NotLoggedIn,
+    NoPendingLogin,
+    LoginExpired,
+    InvalidCredentials,
+    InvalidPassword,
+    InvalidCode,
+    /// An e-mailed code that a newer one replaced.
+    SupersededCode,
+    AppPasswordExpired,
+    AppPasswordRequired,
+    // 403, 404, 405
+    Forbidden,
+    CrossOriginRequest,
+    ProtocolNotAllowed,
+    NotFound,
+    LinkNotFound,
+    MethodNotAllowed,
+    // 409: the state does not allow it.
+    TotpAlreadyEnabled,
+    TotpNotEnabled,
+    NoPendingSetup,
+    UsernameTaken,
+    EmailCodesNotOffered,
+    EmailCodeLogin,
+    NoContactAddress,
+    NotFlagged,
+    AppPasswordsNotOffered,
+    TooManyAppPasswords,
+    AppPasswordNameTaken,
+    // 429, 503: not now.
+    TooManyAttempts,
+    TooManyFailures,
+    ResendTooSoon,
+    MailUnavailable,
+    ServerBusy,
+    // 500
+    InternalError,
+    /// A code this client does not know (a newer server); never sent.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::BadRequest | Self::MalformedJson | Self::InvalidQuery => 400,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::InvalidJson | Self::InvalidInput | Self::InvalidOwner => 422,
+            Self::NotLoggedIn
+            | Self::NoPendingLogin
+            | Self::LoginExpired
+            | Self::InvalidCredentials
+            | Self::InvalidPassword
+            | Self::InvalidCode
+            | Self::SupersededCode
+            | Self::AppPasswordExpired
+            | Self::AppPasswordRequired => 401,
+            Self::Forbidden | Self::CrossOriginRequest | Self::ProtocolNotAllowed => 403,
+            Self::NotFound | Self::LinkNotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::TotpAlreadyEnabled
+            | Self::TotpNotEnabled
+            | Self::NoPendingSetup
+            | Self::UsernameTaken
+            | Self::EmailCodesNotOffered
+            | Self::EmailCodeLogin
+            | Self::NoContactAddress
+            | Self::NotFlagged
+            | Self::AppPasswordsNotOffered
+            | Self::TooManyAppPasswords
+            | Self::AppPasswordNameTaken => 409,
+            Self::TooManyAttempts | Self::TooManyFailures | Self::ResendTooSoon => 429,
+            Self::MailUnavailable | Self::ServerBusy => 503,
+            Self::InternalError | Self::Unknown => 500,
+        }
+    }
+
+    /// The pending login is gone: only the password can start a new one.
+    pub const fn ends_login(self) -> bool {
+        matches!(self, Self::LoginExpired | Self::NoPendingLogin)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,6 +186,8 @@ pub struct MfaStatus {
     pub contact_email: Option<String>,
     /// E-mailed codes are this login's second factor whenever the app is not.
     pub email_codes: bool,
+    /// Seconds an e-mailed code is valid.
+    pub email_code_valid_for: u64,
     pub recovery_codes_left: u32,
 }
 
@@ -116,6 +222,14 @@ pub struct EmailCodeSent {
 #[serde(deny_unknown_fields)]
 pub struct NotMeRequest {
     pub token: String,
+}
+
+/// "This wasn't me" about one of one's own security events.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EventNotMeRequest {
+    pub event_id: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,10 +272,48 @@ pub struct TotpActivateRequest {
     pub code: String,
 }
 
+/// `POST /api/v1/accounts/{id}/mfa/setup-link`: the link is on its way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SetupLinkSent {
+    /// The login's contact address, mostly hidden.
+    pub sent_to: String,
+    /// Seconds the link works.
+    pub valid_for: u64,
+}
+
+/// The first step from a set-up link: its token and the login's password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetupLinkStartRequest {
+    pub token: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SetupLinkStarted {
+    /// The login the link sets up.
+    pub username: String,
+    pub setup: TotpSetupResponse,
+}
+
+/// The second step: the token and the first code from the app.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetupLinkActivateRequest {
+    pub token: String,
+    pub code: String,
+}
+
 /// A fresh set of recovery codes, shown this once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct RecoveryCodesResponse {
+    /// The login they belong to.
+    pub username: String,
     pub recovery_codes: Vec<String>,
 }
 
@@ -269,6 +421,9 @@ pub struct SecurityEvent {
     pub actor: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The user agent in words: `Firefox 128 on Windows 10`.
+    #[serde(default)]
+    pub device: Option<String>,
     /// What it was about beyond its kind, e.g. the app password's name.
     #[serde(default)]
     pub detail: Option<String>,
@@ -279,6 +434,19 @@ pub struct SecurityEvent {
 pub struct SecurityEventList {
     /// Newest first.
     pub events: Vec<SecurityEvent>,
+    /// Older events match too: ask again with `before` the last id.
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// `GET /api/v1/me/events`: paging by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct MyEventsFilter {
+    /// Only events older than this id (the next page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i32>,
 }
 
 /// `GET /api/v1/audit`: filters, and paging by id.

@@ -8,9 +8,10 @@ use serde::de::DeserializeOwned;
 
 use crate::api::{
     AccountFilter, AccountList, AccountSummary, AppPasswordCreated, AppPasswordList, AuditFilter, CombinedLoginRequest,
-    EmailCodeSent, ErrorBody, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest, NewAppPasswordRequest,
-    NotMeRequest, NotMeResponse, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse, SecurityEventList,
-    TotpActivateRequest, TotpSetupResponse,
+    EmailCodeSent, ErrorBody, ErrorCode, EventNotMeRequest, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest,
+    MyEventsFilter, NewAppPasswordRequest, NotMeRequest, NotMeResponse, PasswordAndCodeRequest, PasswordRequest,
+    RecoveryCodesResponse, SecurityEventList, SetupLinkActivateRequest, SetupLinkSent, SetupLinkStartRequest,
+    SetupLinkStarted, TotpActivateRequest, TotpSetupResponse,
 };
 
 /// A failed call, ready to show: the API's error, or a network failure.
@@ -18,30 +19,35 @@ use crate::api::{
 pub struct ClientError {
     /// HTTP status; 0 when the server could not be reached.
     pub status: u16,
-    pub code: String,
+    /// [`ErrorCode::Unknown`] when the answer was not the API's error.
+    pub code: ErrorCode,
     pub message: String,
+    /// Seconds the server asked to wait.
+    pub retry_after: Option<u64>,
 }
 
 impl ClientError {
     fn network() -> Self {
         Self {
             status: 0,
-            code: "network".to_owned(),
+            code: ErrorCode::Unknown,
             message: "Tessera could not be reached. Check your connection and try again.".to_owned(),
+            retry_after: None,
         }
     }
 
     fn unexpected(status: u16) -> Self {
         Self {
             status,
-            code: "unexpected".to_owned(),
+            code: ErrorCode::Unknown,
             message: format!("Unexpected answer from the server ({status})."),
+            retry_after: None,
         }
     }
 
     /// The session is gone (logged out, expired): the login page is next.
     pub fn is_not_logged_in(&self) -> bool {
-        self.code == "not_logged_in"
+        self.code == ErrorCode::NotLoggedIn
     }
 }
 
@@ -62,6 +68,11 @@ pub async fn send_email_code() -> Result<EmailCodeSent, ClientError> {
 /// "This wasn't me", with the token from a security notice's link.
 pub async fn not_me(token: String) -> Result<NotMeResponse, ClientError> {
     post_json("/api/v1/not-me", &NotMeRequest { token }).await
+}
+
+/// "This wasn't me" beside one of one's own events; this session ends too.
+pub async fn event_not_me(event_id: i32) -> Result<NotMeResponse, ClientError> {
+    post_json("/api/v1/me/not-me", &EventNotMeRequest { event_id }).await
 }
 
 pub async fn logout() -> Result<(), ClientError> {
@@ -101,9 +112,9 @@ pub async fn login_combined(request: &CombinedLoginRequest) -> Result<LoginRespo
     post_json("/api/v1/login/combined", request).await
 }
 
-/// The signed-in user's own recent security events.
-pub async fn my_events() -> Result<SecurityEventList, ClientError> {
-    get_json("/api/v1/me/events").await
+/// The signed-in user's own security events, a page of 20 (older than `before`).
+pub async fn my_events(before: Option<i32>) -> Result<SecurityEventList, ClientError> {
+    get_json(&with_query("/api/v1/me/events", &MyEventsFilter { before })).await
 }
 
 /// The logins the caller manages: a customer's packages and mailboxes, or
@@ -140,6 +151,22 @@ pub async fn account_mfa_disable(id: i32, password: String) -> Result<(), Client
         Some(&PasswordRequest { password }),
     )
     .await
+}
+
+/// E-mails a managed login a single-use link to set up its app.
+pub async fn send_setup_link(id: i32) -> Result<SetupLinkSent, ClientError> {
+    let (status, body) = transport::send("POST", &format!("/api/v1/accounts/{id}/mfa/setup-link"), None).await?;
+    decode(status, &body)
+}
+
+/// From a set-up link: the login's password; answers the QR code.
+pub async fn setup_link_start(token: String, password: String) -> Result<SetupLinkStarted, ClientError> {
+    post_json("/api/v1/setup-link/start", &SetupLinkStartRequest { token, password }).await
+}
+
+/// From a set-up link: the first code from the app.
+pub async fn setup_link_activate(token: String, code: String) -> Result<RecoveryCodesResponse, ClientError> {
+    post_json("/api/v1/setup-link/activate", &SetupLinkActivateRequest { token, code }).await
 }
 
 /// Dismisses a "This wasn't me" report on a managed login.
@@ -242,6 +269,7 @@ fn error_from(status: u16, body: &str) -> ClientError {
             status,
             code: error.code,
             message: error.message,
+            retry_after: error.retry_after,
         },
         Err(_) => ClientError::unexpected(status),
     }
@@ -252,6 +280,22 @@ mod tests {
     use super::*;
     use crate::api::MfaState;
     use crate::domain::AccountKind;
+
+    #[test]
+    fn api_errors_decode_to_their_code_with_the_wait_and_unknown_codes_do_not_fail() {
+        let body = r#"{"error":{"code":"resend_too_soon","message":"Wait.","retry_after":42}}"#;
+        let e = error_from(429, body);
+        assert_eq!(
+            (e.code, e.retry_after, e.message.as_str()),
+            (ErrorCode::ResendTooSoon, Some(42), "Wait.")
+        );
+        assert_eq!(e.code.status(), 429);
+        let newer = error_from(418, r#"{"error":{"code":"something_new","message":"New."}}"#);
+        assert_eq!((newer.code, newer.retry_after), (ErrorCode::Unknown, None));
+        assert_eq!(error_from(502, "<html>Bad gateway</html>").code, ErrorCode::Unknown);
+        assert!(error_from(401, r#"{"error":{"code":"not_logged_in","message":"Log in first."}}"#).is_not_logged_in());
+        assert!(ErrorCode::LoginExpired.ends_login() && !ErrorCode::InvalidCode.ends_login());
+    }
 
     #[test]
     fn filters_become_a_query_string_and_empty_ones_vanish() {

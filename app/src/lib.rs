@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/user-panel") view=pages::UserPanelLoginPage />
                 <Route path=path!("/user-panel/home") view=pages::UserPanelHomePage />
                 <Route path=path!("/this-wasnt-me") view=pages::NotMePage />
+                <Route path=path!("/setup") view=pages::SetupLinkPage />
             </Routes>
         </Router>
     }

@@ -1,5 +1,7 @@
+import { request } from '@playwright/test';
 import {
   createUser,
+  enableButton,
   enableMfaThroughApi,
   eventsSection,
   expect,
@@ -25,7 +27,7 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
   const targetRow = results.filter({ hasText: target.username });
 
   /** Searches the Accounts tab by username part and 2FA state. */
-  async function search(mfa: 'Any state' | 'Off' | 'On (app)'): Promise<void> {
+  async function search(mfa: 'Any state' | 'Inactive' | 'Active (app)'): Promise<void> {
     await accounts.getByLabel('Username contains').fill(target.username.slice(0, -2));
     await accounts.getByLabel('2FA').selectOption({ label: mfa });
     await accounts.getByRole('button', { name: 'Search' }).click();
@@ -40,37 +42,37 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
   });
 
   await test.step('searching by name and 2FA "on" finds the login', async () => {
-    await search('On (app)');
+    await search('Active (app)');
     await expect(results).toHaveCount(1);
-    await expect(targetRow).toContainText('2FA on');
+    await expect(targetRow).toContainText('2FA active (app)');
     await expect(targetRow).toContainText('Customer login');
     await expect(targetRow).toContainText('Last login: 20'); // logged in through the API
     await expectNoHorizontalScroll(page);
-    await expectTouchSizedButtons(accounts, 2); // Search, Switch 2FA off
+    await expectTouchSizedButtons(accounts, 2); // Search, Deactivate 2FA
   });
 
-  const dialog = page.getByRole('dialog', { name: 'Switch off two-factor authentication' });
+  const dialog = page.getByRole('dialog', { name: 'Deactivate 2FA' });
 
   await test.step("a wrong administrator password is refused", async () => {
-    await targetRow.getByRole('button', { name: 'Switch 2FA off' }).click();
-    await expect(dialog).toContainText(`Switch off two-factor authentication for ${target.username}?`);
+    await targetRow.getByRole('button', { name: 'Deactivate 2FA' }).click();
+    await expect(dialog).toContainText(`Deactivate 2FA for ${target.username}?`);
     await dialog.getByLabel('Your administrator password').fill(`${admin.password}x`);
-    await dialog.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await dialog.getByRole('button', { name: 'Deactivate 2FA' }).click();
     await expect(dialog.getByRole('alert')).toHaveText('That password is not right.');
     await expectNoHorizontalScroll(page);
   });
 
   await test.step('the right one switches 2FA off', async () => {
     await dialog.getByLabel('Your administrator password').fill(admin.password);
-    await dialog.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await dialog.getByRole('button', { name: 'Deactivate 2FA' }).click();
     await expect(dialog).toBeHidden();
-    await expect(accounts.getByRole('status')).toHaveText(`Two-factor authentication is now off for ${target.username}.`);
+    await expect(accounts.getByRole('status')).toHaveText(`2FA is now inactive for ${target.username}.`);
     // No longer among the logins with 2FA on…
     await expect(results).toHaveCount(0);
     // …but among those with 2FA off.
-    await search('Off');
-    await expect(targetRow).toContainText('2FA off');
-    await expect(targetRow.getByRole('button', { name: 'Switch 2FA off' })).toHaveCount(0);
+    await search('Inactive');
+    await expect(targetRow).toContainText('2FA inactive');
+    await expect(targetRow.getByRole('button', { name: 'Deactivate 2FA' })).toHaveCount(0);
   });
 
   const log = page.getByRole('tabpanel', { name: 'Security log' });
@@ -140,7 +142,7 @@ test('the security log pages back through older events', async ({ page, request 
 test('the admin console is for administrators only; without a session it leads to the login page', async ({ page, user }) => {
   await test.step('not logged in', async () => {
     await page.goto('/admin');
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/\?next=\/admin$/);
   });
 
   await test.step('a customer is told so', async () => {
@@ -160,5 +162,50 @@ test('My Account lists its own security events, newest first, and fits a phone',
   await expect(recent.first()).toContainText('Logged in');
   await expect(recent.first()).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
   await expect(recent.first()).toContainText('IP 127.0.0.1');
+  // The browser in words, not its User-Agent string.
+  await expect(recent.first()).toContainText(/Chrome \d+ on (Windows 10|Linux|Android \d+ \(phone\))/);
   await expectNoHorizontalScroll(page);
+});
+
+test('My Account pages back 20 events at a time; a set-up typo says so; "This wasn\'t me" ends the session', async ({ page, user }) => {
+  // 24 failed logins (a wrong password) before this one.
+  for (let i = 0; i < 24; i++) {
+    const api = await request.newContext({ baseURL: process.env.TESSERA_E2E_BASE_URL, extraHTTPHeaders: { Origin: process.env.TESSERA_E2E_BASE_URL! } });
+    await api.post('/api/v1/login', { data: { username: user.username, password: 'not the password' } });
+    await api.dispose();
+  }
+  await logIn(page, user);
+  const recent = eventsSection(page).getByRole('listitem');
+  await expect(recent).toHaveCount(20);
+  await eventsSection(page).getByRole('button', { name: 'Older events' }).click();
+  await expect(recent).toHaveCount(25);
+  await expect(eventsSection(page).getByRole('button', { name: 'Older events' })).toHaveCount(0);
+
+  await test.step('a wrong code while setting up is a typo, not an attack', async () => {
+    await enableButton(page).click();
+    const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
+    await dialog.getByLabel('Current password').fill(user.password);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByLabel('6-digit code from the app').fill('000000');
+    await dialog.getByRole('button', { name: 'Verify & Enable' }).click();
+    await expect(dialog.getByRole('alert')).toBeVisible();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.reload();
+    const typo = eventsSection(page).getByRole('listitem').first();
+    await expect(typo).toContainText('Code mistyped while setting up the app');
+    await expect(typo).not.toHaveClass(/alarming/);
+  });
+
+  await test.step('"This wasn\'t me" beside an event, confirmed, ends every session', async () => {
+    const failed = eventsSection(page).getByRole('listitem').filter({ hasText: 'Login failed (wrong password)' }).first();
+    await failed.getByRole('button', { name: "This wasn't me" }).click();
+    const dialog = page.getByRole('dialog', { name: "This wasn't me" });
+    await expect(dialog).toContainText('Login failed (wrong password)');
+    await dialog.getByRole('button', { name: 'End all sessions and report' }).click();
+    await expect(dialog.getByRole('status')).toContainText('Every session of this login has ended');
+    await dialog.getByRole('link', { name: 'Log in again' }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await page.goto('/account');
+    await expect(page).toHaveURL(/\/\?next=\/account$/);
+  });
 });

@@ -40,7 +40,7 @@ test('a new customer logs in with an e-mailed code, switches to the app, and bac
     await openLoginPage(page);
     await submitPassword(page, user);
     await expect(page.getByRole('status')).toHaveText(
-      /^We sent a 6-digit code to e•+@mail\.example\.com\. It is valid for 15 minutes\.$/,
+      /^We sent a 6-digit code to e•+@mail\.example\.com at \d{2}:\d{2}\. It is valid for 15 minutes\.$/,
     );
     const mail = await waitForMail(user.email, 'Your login code', seen);
     expect(mail.raw).toContain('Nobody from support will ever ask you for this code');
@@ -63,7 +63,7 @@ test('a new customer logs in with an e-mailed code, switches to the app, and bac
 
   await test.step('activating the app: password, QR code, a verified code', async () => {
     await mfa.getByRole('button', { name: 'Activate two-factor authentication with an app' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Enable two-factor authentication' });
+    const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
     await dialog.getByLabel('Current password').fill(user.password);
     await dialog.getByRole('button', { name: 'Continue' }).click();
     secret = (await dialog.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
@@ -72,7 +72,7 @@ test('a new customer logs in with an e-mailed code, switches to the app, and bac
     await dialog.getByLabel('6-digit code from the app').fill(await app.freshCode());
     await dialog.getByRole('button', { name: 'Verify & Enable' }).click();
     await dialog.getByLabel('I have saved these codes').check();
-    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.getByRole('button', { name: 'Close' }).click();
     await expect(dialog).toBeHidden();
     await expect(mfaBadge(page, 'active')).toBeVisible();
     await expect(mfa).toContainText(`Deactivating it returns this login to codes sent by e-mail to ${user.email}.`);
@@ -97,11 +97,12 @@ test('a new customer logs in with an e-mailed code, switches to the app, and bac
 
   await test.step('deactivating the app (password and a current app code) returns to e-mailed codes', async () => {
     await mfa.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Disable two-factor authentication' });
+    const dialog = page.getByRole('dialog', { name: 'Deactivate two-factor authentication' });
     await dialog.getByLabel('Current password').fill(user.password);
     await dialog.getByLabel('Code from your app (or a recovery code)').fill(await app.freshCode());
-    await dialog.getByRole('button', { name: 'Disable two-factor authentication' }).click();
-    await dialog.getByRole('button', { name: 'Yes, disable' }).click();
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await expect(dialog.getByRole('alert')).toContainText(`Logging in will need a 6-digit code sent by e-mail to ${user.email} again`);
+    await dialog.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
     await expect(dialog).toBeHidden();
     await expect(method).toContainText('codes by e-mail');
     const notice = await waitForMail(user.email, 'Two-factor authentication with an app is off', seen);
@@ -118,7 +119,7 @@ test('a new customer logs in with an e-mailed code, switches to the app, and bac
   });
 });
 
-test('a new code voids the one before, and a wrong code is refused', async ({ page }, testInfo) => {
+test('"Send a new code" counts down; a new code voids the one before, whose use says so', async ({ page }, testInfo) => {
   // The minute between two codes.
   test.setTimeout(120_000);
   const user = createCustomerWithEmail(`e2e-${testInfo.project.name}-resend`);
@@ -127,19 +128,26 @@ test('a new code voids the one before, and a wrong code is refused', async ({ pa
   await submitPassword(page, user);
   const first = codeIn(await waitForMail(user.email, 'Your login code', seen));
 
-  // The button waits out the minute the server asks for between two codes.
-  const resend = page.getByRole('button', { name: 'Send a new code' });
-  await expect(resend).toBeDisabled();
+  // The button counts down the minute the server asks for between two codes.
+  const counting = page.getByRole('button', { name: /^Send a new code \(\d+ s\)$/ });
+  await expect(counting).toBeDisabled();
+  const seconds = async () => Number(/\((\d+) s\)/.exec((await counting.textContent()) ?? '')?.[1]);
+  const before = await seconds();
+  expect(before).toBeGreaterThan(50);
+  expect(before).toBeLessThanOrEqual(60);
+  await expect.poll(seconds, { timeout: 5_000 }).toBeLessThan(before);
+  const resend = page.getByRole('button', { name: 'Send a new code', exact: true });
   await expect(resend).toBeEnabled({ timeout: 65_000 });
   await resend.click();
   const second = codeIn(await waitForMail(user.email, 'Your login code', seen));
+  await expect(page.getByRole('button', { name: /^Send a new code \(\d+ s\)$/ })).toBeDisabled();
 
   const field = page.getByLabel('Code from the e-mail');
   const verify = page.getByRole('button', { name: 'Verify', exact: true });
   if (first !== second) {
     await field.fill(first);
     await verify.click();
-    await expect(page.getByRole('alert')).toHaveText('That code is wrong or has already been used.');
+    await expect(page.getByRole('alert')).toHaveText('A newer code was sent: use the latest e-mail.');
     await expect(field).toHaveValue('');
   }
   await field.fill(second);
@@ -159,14 +167,14 @@ test('"This wasn\'t me" from a notice ends every session of the login', async ({
     await page.getByRole('button', { name: 'Verify', exact: true }).click();
     await expectAccountPage(page);
     await mfaSection(page).getByRole('button', { name: 'Activate two-factor authentication with an app' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Enable two-factor authentication' });
+    const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
     await dialog.getByLabel('Current password').fill(user.password);
     await dialog.getByRole('button', { name: 'Continue' }).click();
     const app = new Authenticator((await dialog.getByTestId('totp-secret').getAttribute('data-secret')) ?? '');
     await dialog.getByLabel('6-digit code from the app').fill(await app.freshCode());
     await dialog.getByRole('button', { name: 'Verify & Enable' }).click();
     await dialog.getByLabel('I have saved these codes').check();
-    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.getByRole('button', { name: 'Close' }).click();
     await expect(mfaBadge(page, 'active')).toBeVisible();
   });
 
@@ -194,7 +202,7 @@ test('"This wasn\'t me" from a notice ends every session of the login', async ({
 
   await test.step('the first browser is logged out', async () => {
     await page.reload();
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/\?next=\/account$/);
     await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeVisible();
   });
 

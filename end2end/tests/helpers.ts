@@ -191,7 +191,7 @@ export function mfaSection(page: Page): Locator {
 }
 
 export function enableButton(page: Page): Locator {
-  return mfaSection(page).getByRole('button', { name: 'inactive – click to enable' });
+  return mfaSection(page).getByRole('button', { name: 'inactive – click to activate' });
 }
 
 /** The status badge ("active" or "inactive"). */

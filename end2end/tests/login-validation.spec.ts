@@ -1,4 +1,4 @@
-import { expect, expectAccountPage, openLoginPage, recordApiRequests, submitPassword, test } from './helpers';
+import { createUser, expect, expectAccountPage, openLoginPage, recordApiRequests, submitPassword, test } from './helpers';
 
 test('empty fields get inline messages, without a request', async ({ page }) => {
   await openLoginPage(page);
@@ -46,4 +46,24 @@ test('a wrong password or an unknown user is refused with one message', async ({
   // And the right password still works after both.
   await submitPassword(page, user);
   await expectAccountPage(page);
+});
+
+test('after logging in, the page that was asked for opens; only paths of this site are followed', async ({ page }) => {
+  const admin = createUser('next-admin', 'admin');
+  await page.goto('/admin');
+  await expect(page).toHaveURL(/\/\?next=\/admin$/);
+  await submitPassword(page, admin);
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole('heading', { name: 'Admin console', level: 1 })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  for (const elsewhere of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+    await page.goto(`/?next=${encodeURIComponent(elsewhere)}`);
+    await submitPassword(page, admin);
+    await expectAccountPage(page);
+    expect(new URL(page.url()).host).toBe(new URL(process.env.TESSERA_E2E_BASE_URL!).host);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect(page).toHaveURL(/\/$/);
+  }
 });

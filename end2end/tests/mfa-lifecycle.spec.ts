@@ -30,12 +30,12 @@ test('two-factor authentication: enable, log in with a code and a recovery code,
     await expect(enableButton(page)).toBeVisible();
   });
 
-  const dialog = page.getByRole('dialog', { name: 'Enable two-factor authentication' });
+  const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
 
   await test.step('enabling asks for the current password first', async () => {
     await enableButton(page).click();
     await expect(dialog).toBeVisible();
-    await expect(dialog).toHaveAttribute('aria-modal', 'true');
+    expect(await dialog.evaluate((d) => d.matches(':modal')), 'opened with showModal()').toBe(true);
     await dialog.getByLabel('Current password').fill(user.password);
     await dialog.getByRole('button', { name: 'Continue' }).click();
   });
@@ -74,21 +74,27 @@ test('two-factor authentication: enable, log in with a code and a recovery code,
   });
 
   await test.step('the codes can be copied and downloaded', async () => {
+    await expect(dialog.getByRole('status').filter({ hasText: 'is now active' })).toHaveText('Two-factor authentication is now active.');
     await dialog.getByRole('button', { name: 'Copy' }).click();
-    await expect(dialog.getByRole('status')).toHaveText('Copied to the clipboard.');
+    await expect(dialog.getByText('Copied to the clipboard.')).toBeVisible();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(recoveryCodes.join('\n'));
 
     const downloading = page.waitForEvent('download');
     await dialog.getByRole('button', { name: 'Download' }).click();
     const download = await downloading;
-    expect(download.suggestedFilename()).toBe('tessera-recovery-codes.txt');
+    const today = new Date();
+    const date = [today.getFullYear(), today.getMonth() + 1, today.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+    expect(download.suggestedFilename()).toBe(`recovery-codes-${user.username}-${date}.txt`);
     expect(await download.failure()).toBeNull();
     const text = await readFile(await download.path(), 'utf8');
-    expect(text.trim().split('\n')).toEqual(recoveryCodes);
+    const [header, ...rest] = text.trim().split('\n');
+    expect(header).toBe(`Recovery codes for ${user.username} at ${new URL(page.url()).host}, made ${date}`);
+    expect(text).toContain('instead of a code from your authenticator app');
+    expect(rest.slice(-10)).toEqual(recoveryCodes);
   });
 
-  await test.step('"Done" waits for "I have saved these codes"', async () => {
-    const done = dialog.getByRole('button', { name: 'Done' });
+  await test.step('"Close" waits for "I have saved these codes"', async () => {
+    const done = dialog.getByRole('button', { name: 'Close' });
     await expect(done).toBeDisabled();
     await dialog.getByLabel('I have saved these codes').check();
     await expect(done).toBeEnabled();
@@ -131,29 +137,32 @@ test('two-factor authentication: enable, log in with a code and a recovery code,
     const regenerate = page.getByRole('dialog', { name: 'New recovery codes' });
     await regenerate.getByLabel('Current password').fill(user.password);
     await regenerate.getByLabel('Code from your app (or a recovery code)').fill(recoveryCodes[1].toUpperCase());
-    await regenerate.getByRole('button', { name: 'Generate new codes' }).click();
-    await expect(regenerate.getByRole('alert')).toHaveText('Your current recovery codes will stop working. Continue?');
-    await regenerate.getByRole('button', { name: 'Yes, make new codes' }).click();
+    await expect(regenerate).toContainText('all of your current ones stop working at once');
+    await regenerate.getByRole('button', { name: 'Continue' }).click();
+    await expect(regenerate.getByRole('alert')).toHaveText('All of your current recovery codes will stop working. Make new ones?');
+    await regenerate.getByRole('button', { name: 'Make new recovery codes' }).click();
     const items = regenerate.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
     await expect(items).toHaveCount(10);
     const fresh = (await items.allInnerTexts()).map((c) => c.trim());
     expect(fresh.filter((c) => recoveryCodes.includes(c))).toEqual([]);
     await regenerate.getByLabel('I have saved these codes').check();
-    await regenerate.getByRole('button', { name: 'Done' }).click();
+    await regenerate.getByRole('button', { name: 'Close' }).click();
     await expect(regenerate).toBeHidden();
     await expect(mfa.getByTestId('recovery-codes-left')).toHaveText('Recovery codes left: 10');
     recoveryCodes = fresh;
   });
 
   await test.step('disabling needs the password, a current code and a confirmation', async () => {
-    await mfa.getByRole('button', { name: 'Disable two-factor authentication' }).click();
-    const disable = page.getByRole('dialog', { name: 'Disable two-factor authentication' });
+    await mfa.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
+    const disable = page.getByRole('dialog', { name: 'Deactivate two-factor authentication' });
     await expect(disable).toBeVisible();
     await disable.getByLabel('Current password').fill(user.password);
     await disable.getByLabel('Code from your app (or a recovery code)').fill(await app.freshCode());
-    await disable.getByRole('button', { name: 'Disable two-factor authentication' }).click();
-    await expect(disable.getByRole('alert')).toContainText('Really disable two-factor authentication?');
-    await disable.getByRole('button', { name: 'Yes, disable' }).click();
+    await disable.getByRole('button', { name: 'Continue' }).click();
+    await expect(disable.getByRole('alert')).toHaveText(
+      'Deactivate two-factor authentication? Your password alone will then protect this login, and your recovery codes will stop working.',
+    );
+    await disable.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
     await expect(disable).toBeHidden();
     await expect(mfaBadge(page, 'inactive')).toBeVisible();
     await expect(enableButton(page)).toBeVisible();

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import {
   Authenticator,
   createUser,
+  waitForMail,
   expect,
   expectAccountPage,
   expectNoHorizontalScroll,
@@ -88,7 +90,7 @@ test('a customer switches 2FA on for its mailbox in Package Management, the mail
     await expect(codes).toHaveCount(10);
     await expect(dialog).toContainText(`These are the recovery codes of ${mailbox.username}`);
     await dialog.getByLabel('I have saved these codes').check();
-    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.getByRole('button', { name: 'Close' }).click();
     await expect(dialog).toBeHidden();
   });
 
@@ -112,16 +114,16 @@ test('a customer switches 2FA on for its mailbox in Package Management, the mail
     await expect(page).toHaveURL(/\/webmail$/);
   });
 
-  const switchOff = page.getByRole('dialog', { name: 'Switch off two-factor authentication' });
+  const switchOff = page.getByRole('dialog', { name: 'Deactivate two-factor authentication' });
 
   await test.step("a wrong customer password is refused and changes nothing", async () => {
     await logIn(page, customer);
     await openPackageManagement(page);
     await mailboxRow.getByRole('button', { name: deactivate }).click();
-    await expect(switchOff).toContainText(`Switch off two-factor authentication for ${mailbox.username}?`);
+    await expect(switchOff).toContainText(`Deactivate two-factor authentication for ${mailbox.username}?`);
     await expectNoHorizontalScroll(page);
     await switchOff.getByLabel('Your own password (customer login)').fill(`${customer.password}x`);
-    await switchOff.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await switchOff.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
     await expect(switchOff.getByRole('alert')).toHaveText('That password is not right.');
     await switchOff.getByRole('button', { name: 'Cancel' }).click();
     await expect(switchOff).toBeHidden();
@@ -132,9 +134,9 @@ test('a customer switches 2FA on for its mailbox in Package Management, the mail
   await test.step("the customer's password and the confirmation switch it off", async () => {
     await mailboxRow.getByRole('button', { name: deactivate }).click();
     await switchOff.getByLabel('Your own password (customer login)').fill(customer.password);
-    await switchOff.getByRole('button', { name: 'Yes, switch it off' }).click();
+    await switchOff.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
     await expect(switchOff).toBeHidden();
-    await expect(page.getByRole('status')).toHaveText(`Two-factor authentication is now off for ${mailbox.username}.`);
+    await expect(page.getByRole('status')).toHaveText(`Two-factor authentication is now inactive for ${mailbox.username}.`);
     await expect(mailboxRow.getByRole('button', { name: activate })).toBeVisible();
   });
 
@@ -149,7 +151,7 @@ test('Package Management is only for customers; without a session it leads to th
 
   await test.step('not logged in', async () => {
     await page.goto('/packages');
-    await expect(page).toHaveURL(/\/$/);
+    await expect(page).toHaveURL(/\/\?next=\/packages$/);
   });
 
   await test.step('a package login gets an explanation and the way back', async () => {
@@ -168,5 +170,63 @@ test('Package Management is only for customers; without a session it leads to th
     await expect(page.getByRole('button', { name: activate })).toHaveCount(0);
     await page.getByRole('link', { name: 'Admin console' }).click();
     await expect(page).toHaveURL(/\/admin$/);
+  });
+});
+
+test('"E-mail a set-up link": the login\'s user sets up the app from a second browser, no code relayed', async ({ page, browser, user: customer }) => {
+  const contact = `link-${randomBytes(5).toString('hex')}@mail.example.com`;
+  const mailbox = createUser('pm-link', 'mailbox', customer, contact);
+  const row = loginRow(page, 'Mailboxes (webmail)', mailbox);
+  const seen = new Set<string>();
+
+  await test.step('the row says its state in words, and offers the link', async () => {
+    await logIn(page, customer);
+    await openPackageManagement(page);
+    await expect(row.getByTestId('mfa-state')).toHaveText('inactive');
+    await row.getByRole('button', { name: 'E-mail a set-up link' }).click();
+    const dialog = page.getByRole('dialog', { name: 'E-mail a set-up link' });
+    await expect(dialog).toContainText(contact);
+    await dialog.getByRole('button', { name: 'Send the link' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(page.getByRole('status')).toHaveText(/^A set-up link is on its way to l•+@mail\.example\.com\. It works once, for 24 hours\.$/);
+  });
+
+  const mail = await waitForMail(contact, `Set up two-factor authentication for ${mailbox.username}`, seen);
+  const link = /https?:\/\/\S+\/setup#[0-9a-f]{64}/.exec(mail.raw)?.[0] ?? '';
+  expect(link, mail.raw).not.toBe('');
+
+  await test.step("in another browser, the login's password, the QR code, the first code: 2FA is on", async () => {
+    const elsewhere = await browser.newContext();
+    try {
+      const user = await elsewhere.newPage();
+      await user.goto(link);
+      await expect(user.getByRole('heading', { name: 'Set up two-factor authentication', level: 1 })).toBeVisible();
+      await user.getByLabel('Password of the login').fill(customer.password);
+      await user.getByRole('button', { name: 'Continue' }).click();
+      await expect(user.getByRole('alert')).toHaveText('That password is not right.');
+      await user.getByLabel('Password of the login').fill(mailbox.password);
+      await user.getByRole('button', { name: 'Continue' }).click();
+      const secret = (await user.getByTestId('totp-secret').getAttribute('data-secret')) ?? '';
+      await user.getByLabel('6-digit code from the app').fill(await new Authenticator(secret).freshCode());
+      await user.getByRole('button', { name: 'Verify & Enable' }).click();
+      await expect(user.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
+      await user.getByLabel('I have saved these codes').check();
+      await user.getByRole('button', { name: 'Close' }).click();
+      await expect(user.getByRole('status')).toHaveText('Done: two-factor authentication is active for your login.');
+      // Used up.
+      await user.goto('/');
+      await user.goto(link);
+      await user.getByLabel('Password of the login').fill(mailbox.password);
+      await user.getByRole('button', { name: 'Continue' }).click();
+      await expect(user.getByRole('alert')).toContainText('This link does not work');
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  await test.step('Package Management shows it active', async () => {
+    await page.reload();
+    await expect(row.getByTestId('mfa-state')).toHaveText('active');
+    await expect(row.getByRole('button', { name: 'E-mail a set-up link' })).toHaveCount(0);
   });
 });

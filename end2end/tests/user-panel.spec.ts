@@ -103,7 +103,7 @@ test('a mailbox without 2FA whose password ends in six digits logs in; then 2FA 
     await expectHome(page, mailbox, 'Disabled');
   });
 
-  await test.step('2-FACTOR AUTH > Enable 2FA > scan, Verify & Enable, Save', async () => {
+  await test.step('2-FACTOR AUTH > Enable 2FA > scan, Verify & Enable, Close', async () => {
     await page.getByRole('button', { name: '2-FACTOR AUTH', exact: true }).click();
     await expect(page.getByRole('button', { name: '2-FACTOR AUTH', exact: true })).toHaveAttribute('aria-current', 'page');
     await section.getByRole('button', { name: 'Enable 2FA' }).click();
@@ -116,7 +116,7 @@ test('a mailbox without 2FA whose password ends in six digits logs in; then 2FA 
     await enable.getByLabel('6-digit code from the app').fill(await app.freshCode());
     await enable.getByRole('button', { name: 'Verify & Enable' }).click();
     await enable.getByLabel('I have saved these codes').check();
-    await enable.getByRole('button', { name: 'Save' }).click();
+    await enable.getByRole('button', { name: 'Close' }).click();
     await expect(enable).toBeHidden();
     await expect(section.getByText('Enabled', { exact: true })).toBeVisible();
     await logOut(page);
@@ -132,7 +132,7 @@ test('a mailbox without 2FA whose password ends in six digits logs in; then 2FA 
 
 test('the User Panel without a session goes back to its login form', async ({ page }) => {
   await page.goto('/user-panel/home');
-  await expect(page).toHaveURL(/\/user-panel$/);
+  await expect(page).toHaveURL(/\/user-panel\?next=\/user-panel\/home$/);
   await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
 });
 

@@ -67,11 +67,11 @@ test('webmail: enable MFA from My account, log in through the code pop-up, disab
     app = new Authenticator(secret);
   });
 
-  await test.step('Verify & Enable, recovery codes, Save: MFA is on', async () => {
+  await test.step('Verify & Enable: MFA is on, the recovery codes shown under that news, then Close', async () => {
     await enable.getByLabel('6-digit code from the app').fill(await app.freshCode());
     await enable.getByRole('button', { name: 'Verify & Enable' }).click();
     await expect(enable.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem')).toHaveCount(10);
-    const save = enable.getByRole('button', { name: 'Save' });
+    const save = enable.getByRole('button', { name: 'Close' });
     await expect(save).toBeDisabled();
     await enable.getByLabel('I have saved these codes').check();
     await save.click();
@@ -93,7 +93,7 @@ test('webmail: enable MFA from My account, log in through the code pop-up, disab
   await test.step('the code is asked in a pop-up over the login page', async () => {
     await submitMailboxLogin(page, mailbox);
     await expect(popup).toBeVisible();
-    await expect(popup).toHaveAttribute('aria-modal', 'true');
+    expect(await popup.evaluate((d) => d.matches(':modal')), 'opened with showModal()').toBe(true);
     await expect(popup.getByText('Get the device code from the authenticator app on your mobile and fill it in below.')).toBeVisible();
     await expect(page).toHaveURL(/\/webmail$/);
     await expect(page.getByRole('heading', { name: 'Log in to Webmail' })).toBeAttached();
@@ -123,15 +123,15 @@ test('webmail: enable MFA from My account, log in through the code pop-up, disab
     await expectInbox(page);
   });
 
-  await test.step('Disable MFA: password and a current code, then Save', async () => {
+  await test.step('Disable MFA: password and a current code, then Disable MFA', async () => {
     await openMyAccount(page);
     await mfa.getByRole('button', { name: 'Disable MFA' }).click();
     const disable = page.getByRole('dialog', { name: 'Disable MFA' });
     await disable.getByLabel('Current password').fill(mailbox.password);
     await disable.getByLabel('Code from your app (or a recovery code)').fill(await app.freshCode());
-    await disable.getByRole('button', { name: 'Disable two-factor authentication' }).click();
-    await expect(disable.getByRole('alert')).toContainText('Really disable two-factor authentication?');
-    await disable.getByRole('button', { name: 'Save' }).click();
+    await disable.getByRole('button', { name: 'Continue' }).click();
+    await expect(disable.getByRole('alert')).toHaveText('Disable MFA? Your password alone will then protect this login, and your recovery codes will stop working.');
+    await disable.getByRole('button', { name: 'Disable MFA' }).click();
     await expect(disable).toBeHidden();
     await expect(mfa.getByText('Disabled', { exact: true })).toBeVisible();
     await expect(mfa.getByRole('button', { name: 'Enable MFA' })).toBeVisible();
@@ -199,7 +199,7 @@ test('webmail: the e-mail address is checked before sending, a recovery code wor
 test('webmail pages without a session go back to the login form', async ({ page }) => {
   for (const path of ['/webmail/inbox', '/webmail/account']) {
     await page.goto(path);
-    await expect(page).toHaveURL(/\/webmail$/);
+    await expect(page).toHaveURL(new RegExp(`/webmail\\?next=${path.replaceAll('/', '\\/')}$`));
     await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
   }
 });

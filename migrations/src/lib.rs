@@ -10,6 +10,7 @@ mod m20261123_000001_accounts_sessions_mfa;
 mod m20261123_000002_security_events;
 mod m20261124_000003_email_codes_and_notices;
 mod m20261202_000004_app_passwords;
+mod m20261202_000005_superseded_codes_and_setup_links;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_security_events::Migration),
             Box::new(m20261124_000003_email_codes_and_notices::Migration),
             Box::new(m20261202_000004_app_passwords::Migration),
+            Box::new(m20261202_000005_superseded_codes_and_setup_links::Migration),
         ]
     }
 }

@@ -78,7 +78,7 @@ impl Application {
         };
         let outbox = mailer.clone().map(|mailer| Outbox {
             mailer,
-            base_url,
+            base_url: base_url.clone(),
             clock: settings.clock.clone(),
             every: settings.outbox_every,
         });
@@ -109,6 +109,7 @@ impl Application {
             public_origin: settings.public_origin.map(Into::into),
             trusted_proxies: settings.trusted_proxies.into(),
             mailer: mailer.map(Arc::new),
+            links_base: base_url,
             mail_auth: settings.mail_auth.map(Arc::new),
             mail_failures: Arc::default(),
             mail_clients: settings.mail_clients.into(),

@@ -10,7 +10,7 @@ use crate::api::{
     ActiveFactor, AppPasswordCreated, AppPasswordList, AppPasswordSummary, MailClientSettings, NewAppPasswordRequest,
 };
 use crate::client::{self, ClientError};
-use crate::components::{ErrorNote, Field, Modal};
+use crate::components::{CopyButton, ErrorNote, Field, Modal};
 use crate::domain::{
     AppPasswordName, MailProtocol, MailProtocols, Password, SecondFactor, format_utc, parse_lifetime_days,
 };
@@ -261,8 +261,13 @@ const LIFETIMES: [(&str, Option<u32>); 4] = [
 #[component]
 fn CreateDialog(of: AppPasswordsOf, close: Callback<Option<String>>) -> impl IntoView {
     let created = RwSignal::new(None::<AppPasswordCreated>);
+    // Escape once the password is shown is its Done: it exists now.
+    let on_cancel = Callback::new(move |()| {
+        let ready = created.with_untracked(|c| c.as_ref().map(|c| ready_message(&c.app_password.name)));
+        close.run(ready);
+    });
     view! {
-        <Modal id="create-app-password" title="Create app password">
+        <Modal id="create-app-password" title="Create app password" on_cancel>
             {move || match created.get() {
                 Some(created) => view! { <Reveal created close /> }.into_any(),
                 None => view! { <CreateForm of=of.clone() created close /> }.into_any(),
@@ -436,25 +441,18 @@ fn CreateForm(
     .into_any()
 }
 
+/// What the list says once a new password was shown.
+fn ready_message(name: &str) -> String {
+    format!("\u{201c}{name}\u{201d} is ready.")
+}
+
 /// The new password, this once, with Copy and what the mail app asks for.
 #[component]
 fn Reveal(created: AppPasswordCreated, close: Callback<Option<String>>) -> impl IntoView {
-    let (note, set_note) = signal(None::<&'static str>);
     // The clipboard gets it without spaces: some mail apps keep them.
     let plain: String = created.password.chars().filter(|c| *c != ' ').collect();
-    let copy = move |_| {
-        let plain = plain.clone();
-        spawn_local(async move {
-            let done = super::recovery_codes::browser::copy_to_clipboard(&plain).await;
-            set_note.set(Some(if done {
-                "Copied to the clipboard."
-            } else {
-                "Copying failed: select the password and copy it by hand."
-            }));
-        });
-    };
     let name = created.app_password.name.clone();
-    let done_message = format!("\u{201c}{name}\u{201d} is ready.");
+    let done_message = ready_message(&name);
     view! {
         <p>
             {format!("The app password \u{201c}{name}\u{201d} for {}: ", labels(&created.app_password.protocols))}
@@ -463,9 +461,8 @@ fn Reveal(created: AppPasswordCreated, close: Callback<Option<String>>) -> impl 
         </p>
         <p class="app-password-secret" data-testid="new-app-password"><code>{created.password.clone()}</code></p>
         <div class="actions">
-            <button type="button" class="secondary" on:click=copy>"Copy"</button>
+            <CopyButton text=plain failed="Copying failed: select the password and copy it by hand." />
         </div>
-        {move || note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
         <ServerSettings settings=created.settings />
         <div class="actions">
             <button type="button" on:click=move |_| close.run(Some(done_message.clone()))>"Done"</button>
@@ -541,7 +538,7 @@ fn RevokeDialog(
         });
     };
     view! {
-        <Modal id="revoke-app-password" title="Revoke app password">
+        <Modal id="revoke-app-password" title="Revoke app password" on_cancel=Callback::new(move |()| close.run(None))>
             <p class="question"><strong>{question}</strong></p>
             <p>"Mail apps that use it can no longer log in, at once. This cannot be undone: they need a new one."</p>
             <ErrorNote message=error />

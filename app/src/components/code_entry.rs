@@ -2,14 +2,14 @@
 //! on its own page, webmail in a pop-up; both send it the same way. The code
 //! comes from the authenticator app (or is a recovery code), or was e-mailed.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::MfaMethod;
+use super::Countdown;
+use super::clock;
+use crate::api::{ErrorCode, MfaMethod};
 use crate::client;
-use crate::domain::{OtpCode, RecoveryCode};
+use crate::domain::{OtpCode, RecoveryCode, format_duration};
 
 /// What was typed, which kind of code it is meant to be, and the messages.
 #[derive(Clone, Copy)]
@@ -24,8 +24,8 @@ pub struct CodeEntry {
     pub busy: RwSignal<bool>,
     /// Where the e-mailed code stands.
     pub sent: RwSignal<Sent>,
-    /// A code is being asked for, or the minute before the next has not passed.
-    pub resend_blocked: RwSignal<bool>,
+    /// Seconds before the server sends another code.
+    resend_in: Countdown,
     /// The check on submit, until the field changes again.
     submitted_error: RwSignal<Option<String>>,
     on_done: Callback<()>,
@@ -50,7 +50,7 @@ impl CodeEntry {
             error,
             busy: RwSignal::new(false),
             sent: RwSignal::new(Sent::Not),
-            resend_blocked: RwSignal::new(false),
+            resend_in: Countdown::new(),
             submitted_error: RwSignal::new(None),
             on_done,
             on_restart,
@@ -100,7 +100,7 @@ impl CodeEntry {
         spawn_local(async move {
             match client::login_mfa(value).await {
                 Ok(_) => self.on_done.run(()),
-                Err(e) if ends_login(&e.code) => self.on_restart.run(Some(e.message)),
+                Err(e) if e.code.ends_login() => self.on_restart.run(Some(e.message)),
                 Err(e) => {
                     self.code.set(String::new());
                     self.error.set(Some(e.message));
@@ -111,50 +111,57 @@ impl CodeEntry {
     }
 
     /// Asks for a code by e-mail; a new one voids the one before. The button
-    /// stays disabled for the minute the server asks to wait, and is enabled
-    /// again at once when the mail server did not take the mail.
+    /// counts down the seconds the server asks to wait, and is enabled again
+    /// at once when the mail server did not take the mail.
     pub fn send_code(self) {
-        if self.resend_blocked.get_untracked() {
+        // Untracked: the effect that asks for the first code must not run
+        // again (and send another) whenever the countdown moves.
+        if !untrack(move || self.may_resend()) {
             return;
         }
-        self.resend_blocked.set(true);
         self.error.set(None);
         let before = self.sent.get_untracked();
         self.sent.set(Sent::Sending);
         spawn_local(async move {
             match client::send_email_code().await {
                 Ok(sent) => {
-                    self.sent.set(Sent::To(sent.sent_to));
+                    self.sent.set(Sent::To {
+                        to: sent.sent_to,
+                        at: clock::now_hh_mm(),
+                        valid_for: sent.valid_for,
+                    });
                     self.code.set(String::new());
-                    self.unblock_after(sent.resend_after);
+                    self.resend_in.start(sent.resend_after);
                 }
-                Err(e) if ends_login(&e.code) => self.on_restart.run(Some(e.message)),
+                Err(e) if e.code.ends_login() => self.on_restart.run(Some(e.message)),
                 // The code of a mail less than a minute old still works.
-                Err(e) if e.code == "resend_too_soon" => {
+                Err(e) if e.code == ErrorCode::ResendTooSoon => {
                     self.sent.set(match before {
                         Sent::Not | Sent::Sending => Sent::Earlier,
                         other => other,
                     });
                     self.error.set(Some(e.message));
-                    self.unblock_after(60);
+                    self.resend_in.start(e.retry_after.unwrap_or(60));
                 }
                 Err(e) => {
                     self.sent.set(before);
                     self.error.set(Some(e.message));
-                    self.resend_blocked.set(false);
                 }
             }
         });
     }
 
-    fn unblock_after(self, seconds: u64) {
-        set_timeout(
-            move || {
-                // The step may be gone by then.
-                let _ = self.resend_blocked.try_set(false);
-            },
-            Duration::from_secs(seconds),
-        );
+    /// Neither a code is on its way nor the wait the server asked for running.
+    fn may_resend(self) -> bool {
+        self.sent.get() != Sent::Sending && self.resend_in.left() == 0
+    }
+
+    /// The re-send button's words, with the seconds left.
+    fn resend_label(self) -> String {
+        match self.resend_in.left() {
+            0 => "Send a new code".to_owned(),
+            left => format!("Send a new code ({left} s)"),
+        }
     }
 
     /// Ends the half-done login on the server too. Should that call fail, the
@@ -186,7 +193,10 @@ impl CodeEntry {
     /// Where the e-mailed code went, in a sentence.
     pub fn sent_note(self) -> String {
         match self.sent.get() {
-            Sent::To(to) => format!("We sent a 6-digit code to {to}. It is valid for 15 minutes."),
+            Sent::To { to, at, valid_for } => format!(
+                "We sent a 6-digit code to {to} at {at}. It is valid for {}.",
+                format_duration(valid_for)
+            ),
             Sent::Sending => "Sending a 6-digit code to your e-mail address…".to_owned(),
             Sent::Earlier => "A code was e-mailed to you less than a minute ago: use that one.".to_owned(),
             Sent::Not => "No code has been sent yet: ask for one below.".to_owned(),
@@ -199,13 +209,25 @@ impl CodeEntry {
 pub enum Sent {
     Not,
     Sending,
-    /// Sent to this address (mostly hidden).
-    To(String),
+    To {
+        /// The address, mostly hidden.
+        to: String,
+        /// When, on the browser's clock: `14:02`.
+        at: String,
+        /// Seconds.
+        valid_for: u64,
+    },
     /// An earlier login asked for one less than a minute ago, still valid.
     Earlier,
 }
 
-/// The pending login is gone: only the password can start a new one.
-fn ends_login(code: &str) -> bool {
-    matches!(code, "login_expired" | "no_pending_login")
+/// "Send a new code", disabled while one is on its way and for the seconds
+/// the server asks to wait, which it counts down.
+#[component]
+pub fn ResendButton(entry: CodeEntry) -> impl IntoView {
+    view! {
+        <button type="button" class="link" disabled=move || !entry.may_resend() on:click=move |_| entry.send_code()>
+            {move || entry.resend_label()}
+        </button>
+    }
 }

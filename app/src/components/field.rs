@@ -1,6 +1,10 @@
 use leptos::prelude::*;
 
 /// A labelled input bound to a signal, with its error message beneath it.
+///
+/// What someone typed before the WebAssembly arrived is kept: the page is
+/// server-rendered, so on a slow phone the inputs take typing for seconds
+/// before hydration, which would reset them to the (empty) signal.
 #[component]
 pub fn Field(
     /// The element id, also used for the label and the error message.
@@ -16,6 +20,22 @@ pub fn Field(
     error: Signal<Option<String>>,
     #[prop(optional)] autofocus: bool,
 ) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(typed) = browser::typed_before_hydration(id) {
+            value.set(typed);
+        }
+        // The `autofocus` attribute only works when the page loads; a field
+        // shown later (the next step, a dialog) takes the focus itself.
+        if autofocus {
+            Effect::new(move |_| {
+                if let Some(input) = input.get() {
+                    let _ = input.focus();
+                }
+            });
+        }
+    }
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = {
@@ -37,6 +57,7 @@ pub fn Field(
             <label for=id>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <input
+                node_ref=input
                 id=id
                 name=id
                 type=input_type
@@ -61,5 +82,22 @@ pub fn ErrorNote(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
         message
             .get()
             .map(|m| view! { <p class="error-note" role="alert">{m}</p> })
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use web_sys::HtmlInputElement;
+
+    /// While hydrating: what the server-rendered input `id` holds now.
+    pub fn typed_before_hydration(id: &str) -> Option<String> {
+        let hydrating = Owner::current_shared_context().is_some_and(|context| context.during_hydration());
+        if !hydrating {
+            return None;
+        }
+        let input = document().get_element_by_id(id)?.dyn_into::<HtmlInputElement>().ok()?;
+        Some(input.value()).filter(|typed| !typed.is_empty())
     }
 }

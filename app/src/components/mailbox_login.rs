@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, Field, use_hydrated};
+use super::{ErrorNote, Field, login_label, use_hydrated};
 use crate::domain::{Password, Username};
 
 /// What the form holds and says.
@@ -75,6 +75,6 @@ pub fn MailboxLoginFields(form: MailboxLogin, #[prop(optional)] password_hint: O
         <Field id="password" label="Password" value=form.password input_type="password"
             hint=password_hint autocomplete="current-password" error=form.password_error />
         <ErrorNote message=form.error />
-        <button type="submit" disabled=move || !hydrated.get() || form.busy.get()>"Log in"</button>
+        <button type="submit" disabled=move || !hydrated.get() || form.busy.get()>{move || login_label(hydrated.get())}</button>
     }
 }

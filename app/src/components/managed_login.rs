@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::AccountSummary;
 use crate::client;
-use crate::components::{ErrorNote, Field, Modal};
+use crate::components::{Brand, ErrorNote, Field, Modal, Surface};
 use crate::domain::Password;
 
 /// A login the dialogs act on.
@@ -39,7 +39,7 @@ pub fn TopBar() -> impl IntoView {
     };
     view! {
         <header class="topbar">
-            <span class="brand"><span class="logo" aria-hidden="true">"▦"</span>"Tessera"</span>
+            <Brand />
             <nav class="topnav">
                 <a href="/account">"My Account"</a>
                 <button type="button" class="secondary" on:click=log_out>"Log out"</button>
@@ -48,7 +48,7 @@ pub fn TopBar() -> impl IntoView {
     }
 }
 
-/// "Switch off two-factor authentication for X?": the caller's own password
+/// "Deactivate two-factor authentication for X?": the caller's own password
 /// confirms it (a customer's for its logins, an administrator's for any).
 /// `close` gets the login's username once 2FA is off, `None` on cancel.
 #[component]
@@ -58,7 +58,8 @@ pub fn SwitchOffDialog(login: Login, password_label: &'static str, close: Callba
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let Login { id, username } = login;
-    let question = format!("Switch off two-factor authentication for {username}?");
+    let surface = Surface::current();
+    let question = format!("{} for {username}?", surface.disable());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = password.get_untracked();
@@ -81,18 +82,19 @@ pub fn SwitchOffDialog(login: Login, password_label: &'static str, close: Callba
         });
     };
     view! {
-        <Modal id="switch-off-mfa" title="Switch off two-factor authentication">
+        <Modal id="switch-off-mfa" title=surface.disable() on_cancel=Callback::new(move |()| close.run(None))>
             <form on:submit=submit novalidate>
                 <p class="question"><strong>{question}</strong></p>
                 <p>
-                    "The password alone will then open this login, and its recovery codes stop working. \
-                     Its user can set up two-factor authentication again later."
+                    "Its authenticator app will no longer be asked for: the password alone opens this login \
+                     (or the password and a code by e-mail, where the login has e-mailed codes), and its \
+                     recovery codes stop working. It can be set up again later."
                 </p>
                 <Field id="switch-off-password" label=password_label value=password input_type="password"
                     autocomplete="current-password" error=password_error autofocus=true />
                 <ErrorNote message=error />
                 <div class="actions">
-                    <button type="submit" class="danger" disabled=move || busy.get()>"Yes, switch it off"</button>
+                    <button type="submit" class="danger" disabled=move || busy.get()>{surface.disable()}</button>
                     <button type="button" class="secondary" on:click=move |_| close.run(None)>"Cancel"</button>
                 </div>
             </form>

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{RecoveryCodesResponse, TotpSetupResponse};
 use crate::client::{self, ClientError};
-use crate::components::{ErrorNote, Field, Modal, RecoveryCodesReveal};
+use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Surface};
 use crate::domain::{self, OtpCode, Password, SecondFactor};
 
 /// Whose second factor a dialog sets up.
@@ -16,42 +16,82 @@ pub enum MfaTarget {
     Me,
     /// A login the user manages (a customer's package or mailbox login).
     Login { id: i32, username: String },
+    /// The login a set-up link was e-mailed to, set up by its own user
+    /// without a session: the link's token and the login's password.
+    Link { token: String },
 }
 
 impl MfaTarget {
-    /// The managed login's name; `None` for one's own.
+    /// The managed login's name; `None` for one's own (a link's too: its
+    /// user sets up their own phone).
     fn username(&self) -> Option<String> {
         match self {
-            Self::Me => None,
+            Self::Me | Self::Link { .. } => None,
             Self::Login { username, .. } => Some(username.clone()),
         }
     }
 }
 
-/// Enrolment: password → QR code and secret → first code → recovery codes.
-/// `close` gets `true` once 2FA is on.
+/// Enrolment in a dialog: password → QR code and secret → first code →
+/// recovery codes. `close` gets `true` once 2FA is on, which it is from the
+/// verified code on: the recovery codes are shown under that news.
 #[component]
-pub fn EnableDialog(
-    target: MfaTarget,
-    #[prop(default = "Enable two-factor authentication")] title: &'static str,
-    /// The button that closes the dialog after the recovery codes.
-    #[prop(default = "Done")]
-    done_label: &'static str,
-    close: Callback<bool>,
-) -> impl IntoView {
-    let setup = RwSignal::new(None::<TotpSetupResponse>);
-    let codes = RwSignal::new(None::<Vec<String>>);
+pub fn EnableDialog(target: MfaTarget, close: Callback<bool>) -> impl IntoView {
+    let steps = EnableState::new();
+    // Once the recovery codes show, only their confirmed "saved" closes the
+    // dialog: they are never shown again.
+    let on_cancel = Callback::new(move |()| {
+        if steps.codes.with_untracked(Option::is_none) {
+            close.run(false);
+        }
+    });
     view! {
-        <Modal id="enable-mfa" title=title>
-            {move || match (setup.get(), codes.get()) {
-                (_, Some(codes)) => view! {
-                    <RecoveryCodesReveal codes done_label owner=target.username()
-                        on_done=Callback::new(move |()| close.run(true)) />
-                }.into_any(),
-                (Some(s), None) => view! { <ScanAndVerify target=target.clone() setup=s codes close /> }.into_any(),
-                (None, None) => view! { <ConfirmPassword target=target.clone() setup close /> }.into_any(),
-            }}
+        <Modal id="enable-mfa" title=Surface::current().enable() on_cancel>
+            <EnableSteps target steps close />
         </Modal>
+    }
+}
+
+/// Where an enrolment stands.
+#[derive(Clone, Copy)]
+pub struct EnableState {
+    setup: RwSignal<Option<TotpSetupResponse>>,
+    codes: RwSignal<Option<RecoveryCodesResponse>>,
+}
+
+impl EnableState {
+    pub fn new() -> Self {
+        Self {
+            setup: RwSignal::new(None),
+            codes: RwSignal::new(None),
+        }
+    }
+}
+
+/// The steps of an enrolment, in a dialog or on a page of their own (the
+/// set-up link's).
+#[component]
+pub fn EnableSteps(target: MfaTarget, steps: EnableState, close: Callback<bool>) -> impl IntoView {
+    let surface = Surface::current();
+    let EnableState { setup, codes } = steps;
+    move || match (setup.get(), codes.get()) {
+        (_, Some(codes)) => {
+            let news = match target.username() {
+                None => surface.now_on(),
+                Some(username) => format!(
+                    "{} is now {} for {username}.",
+                    surface.noun_first(),
+                    surface.on().to_lowercase()
+                ),
+            };
+            view! {
+                <RecoveryCodesReveal codes owner=target.username() news
+                    on_done=Callback::new(move |()| close.run(true)) />
+            }
+            .into_any()
+        }
+        (Some(s), None) => view! { <ScanAndVerify target=target.clone() setup=s codes close /> }.into_any(),
+        (None, None) => view! { <ConfirmPassword target=target.clone() setup close /> }.into_any(),
     }
 }
 
@@ -62,40 +102,47 @@ fn ConfirmPassword(
     close: Callback<bool>,
 ) -> impl IntoView {
     // Whose password: a customer confirms with its own, not the login's.
-    let password_label = match target {
-        MfaTarget::Me => "Current password",
-        MfaTarget::Login { .. } => "Your own password",
-    };
-    let intro = match &target {
-        MfaTarget::Me => "Enter your current password to start.".to_owned(),
-        MfaTarget::Login { username, .. } => {
-            format!("You are setting up two-factor authentication for {username}. Enter your own password to start.")
-        }
+    let (password_label, intro) = match &target {
+        MfaTarget::Me => ("Current password", "Enter your current password to start.".to_owned()),
+        MfaTarget::Login { username, .. } => (
+            "Your own password",
+            format!("You are setting up two-factor authentication for {username}. Enter your own password to start."),
+        ),
+        MfaTarget::Link { .. } => (
+            "Password of the login",
+            "Enter the password of the login this link sets up: the one you log in with.".to_owned(),
+        ),
     };
     let password = RwSignal::new(String::new());
     let password_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let start = Action::new_local(move |password: &String| {
+        let (target, password) = (target.clone(), password.clone());
+        async move {
+            match target {
+                MfaTarget::Me => client::totp_setup(password).await,
+                MfaTarget::Login { id, .. } => client::account_totp_setup(id, password).await,
+                MfaTarget::Link { token } => client::setup_link_start(token, password)
+                    .await
+                    .map(|started| started.setup),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(started)) = start.value().get() {
+            setup.set(Some(started));
+        }
+    });
+    let error = Signal::derive(move || match start.value().get() {
+        Some(Err(e)) => Some(e.message),
+        _ => None,
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = password.get_untracked();
         password_error.set(Password::parse(&value).err().map(|e| e.message.to_owned()));
-        if password_error.get_untracked().is_some() || busy.get_untracked() {
-            return;
+        if password_error.get_untracked().is_none() && !start.pending().get_untracked() {
+            start.dispatch(value);
         }
-        busy.set(true);
-        let target = target.clone();
-        spawn_local(async move {
-            let started = match target {
-                MfaTarget::Me => client::totp_setup(value).await,
-                MfaTarget::Login { id, .. } => client::account_totp_setup(id, value).await,
-            };
-            match started {
-                Ok(s) => setup.set(Some(s)),
-                Err(e) => error.set(Some(e.message)),
-            }
-            busy.set(false);
-        });
     };
     view! {
         <form on:submit=submit novalidate>
@@ -104,7 +151,7 @@ fn ConfirmPassword(
                 autocomplete="current-password" error=password_error autofocus=true />
             <ErrorNote message=error />
             <div class="actions">
-                <button type="submit" disabled=move || busy.get()>"Continue"</button>
+                <button type="submit" disabled=move || start.pending().get()>"Continue"</button>
                 <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
             </div>
         </form>
@@ -115,17 +162,19 @@ fn ConfirmPassword(
 fn ScanAndVerify(
     target: MfaTarget,
     setup: TotpSetupResponse,
-    codes: RwSignal<Option<Vec<String>>>,
+    codes: RwSignal<Option<RecoveryCodesResponse>>,
     close: Callback<bool>,
 ) -> impl IntoView {
+    let own = target.username().is_none();
     let qr_label = match target.username() {
         None => "QR code for your authenticator app".to_owned(),
         Some(username) => format!("QR code for the authenticator app of {username}"),
     };
     let whose = match &target {
-        MfaTarget::Me => None,
+        MfaTarget::Me | MfaTarget::Link { .. } => None,
         MfaTarget::Login { username, .. } => Some(format!(
-            "Hand this over to the user of {username}: they scan the code with their phone and tell you the 6-digit code."
+            "Hand this over to the user of {username}: they scan the code with their phone and tell you the 6-digit \
+             code. Not at hand? Cancel, and e-mail them a set-up link instead."
         )),
     };
     let code = RwSignal::new(String::new());
@@ -151,9 +200,10 @@ fn ScanAndVerify(
             let activated = match target {
                 MfaTarget::Me => client::totp_activate(value).await,
                 MfaTarget::Login { id, .. } => client::account_totp_activate(id, value).await,
+                MfaTarget::Link { token } => client::setup_link_activate(token, value).await,
             };
             match activated {
-                Ok(r) => codes.set(Some(r.recovery_codes)),
+                Ok(r) => codes.set(Some(r)),
                 Err(e) => error.set(Some(e.message)),
             }
             busy.set(false);
@@ -164,6 +214,21 @@ fn ScanAndVerify(
         submitted_error.set(None);
     });
     let grouped = domain::group_in_fours(&setup.secret);
+    // On a phone, the authenticator may be on the same phone: the otpauth
+    // link opens it with the account filled in (shown on touch screens).
+    let same_phone = own.then(|| {
+        view! {
+            <a class="button-link only-touch" href=setup.otpauth_uri.clone()>"Open in authenticator app"</a>
+        }
+    });
+    let only_device = own.then(|| {
+        view! {
+            <p class="hint only-touch">
+                "Is this phone your only device? Tap \u{201c}Open in authenticator app\u{201d}, or copy the key and \
+                 add it in the app by hand; then come back here and enter the code the app shows."
+            </p>
+        }
+    });
     view! {
         <form on:submit=submit novalidate>
             {whose.map(|w| view! { <p class="notice">{w}</p> })}
@@ -177,6 +242,12 @@ fn ScanAndVerify(
                 <div>
                     <p class="muted">"Secret key (for manual entry)"</p>
                     <p class="secret" data-testid="totp-secret" data-secret=setup.secret.clone()><code>{grouped}</code></p>
+                    <div class="actions key-actions">
+                        {same_phone}
+                        <CopyButton text=setup.secret.clone() label="Copy key"
+                            failed="Copying failed: select the key and copy it by hand." />
+                    </div>
+                    {only_device}
                     <p class="advice">
                         "For security, do not use the same device for the authenticator app that you use to log in."
                     </p>
@@ -263,9 +334,11 @@ impl ProofForm {
 #[component]
 fn ProofStep(
     form: ProofForm,
-    submit_label: &'static str,
-    warning: &'static str,
-    confirm_label: &'static str,
+    /// What the change does, above the fields.
+    intro: String,
+    /// Asked once both fields pass.
+    warning: String,
+    confirm_label: String,
     back_label: &'static str,
     /// Styles the buttons as destructive.
     #[prop(optional)]
@@ -283,22 +356,23 @@ fn ProofStep(
             when=move || form.confirming.get()
             fallback=move || view! {
                 <form on:submit=review novalidate>
+                    <p>{intro.clone()}</p>
                     <Field id="proof-password" label="Current password" value=form.password input_type="password"
                         autocomplete="current-password" error=form.password_error autofocus=true />
                     <Field id="proof-code" label="Code from your app (or a recovery code)" value=form.code
                         autocomplete="one-time-code" error=form.code_error />
                     <ErrorNote message=form.error />
                     <div class="actions">
-                        <button type="submit" class=class>{submit_label}</button>
+                        <button type="submit" class=class>"Continue"</button>
                         <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
                     </div>
                 </form>
             }
         >
-            <p role="alert">{warning}</p>
+            <p role="alert">{warning.clone()}</p>
             <div class="actions">
                 <button type="button" class=class disabled=move || form.busy.get() on:click=move |_| on_confirm.run(())>
-                    {confirm_label}
+                    {confirm_label.clone()}
                 </button>
                 <button type="button" class="secondary" on:click=move |_| form.confirming.set(false)>{back_label}</button>
             </div>
@@ -306,24 +380,27 @@ fn ProofStep(
     }
 }
 
-/// Disabling one's own 2FA: password and a current code, then a confirmation.
+/// Switching one's own app off: password and a current code, then what
+/// protects the login afterwards, and the confirmation.
 #[component]
 fn DisableDialog(
-    #[prop(default = "Disable two-factor authentication")] title: &'static str,
-    /// The button that finally switches 2FA off (webmail's help pages: "Save").
-    #[prop(default = "Yes, disable")]
-    confirm_label: &'static str,
+    /// Where the login's codes go instead, when e-mailed codes take over.
+    back_to_email: Option<String>,
     close: Callback<bool>,
 ) -> impl IntoView {
+    let surface = Surface::current();
     let form = ProofForm::new();
     let disable = Callback::new(move |()| form.send(client::totp_disable, move |()| close.run(true)));
+    let afterwards = match back_to_email {
+        Some(to) => format!("Logging in will need a 6-digit code sent by e-mail to {to} again"),
+        None => "Your password alone will then protect this login".to_owned(),
+    };
     view! {
-        <Modal id="disable-mfa" title=title>
+        <Modal id="disable-mfa" title=surface.disable() on_cancel=Callback::new(move |()| close.run(false))>
             <ProofStep form danger=true close on_confirm=disable
-                submit_label="Disable two-factor authentication"
-                warning="Really disable two-factor authentication? Your password alone will protect this login, \
-                         and your recovery codes will stop working."
-                confirm_label back_label="Keep it on" />
+                intro="Enter your password and a current code from your app, or one of your recovery codes.".to_owned()
+                warning=format!("{}? {afterwards}, and your recovery codes will stop working.", surface.disable())
+                confirm_label=surface.disable() back_label="Keep it" />
         </Modal>
     }
 }
@@ -332,23 +409,29 @@ fn DisableDialog(
 #[component]
 fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
     let form = ProofForm::new();
-    let codes = RwSignal::new(None::<Vec<String>>);
+    let codes = RwSignal::new(None::<RecoveryCodesResponse>);
     let regenerate = Callback::new(move |()| {
         form.send(client::regenerate_recovery_codes, move |r: RecoveryCodesResponse| {
-            codes.set(Some(r.recovery_codes))
+            codes.set(Some(r))
         })
     });
     view! {
-        <Modal id="regenerate-codes" title="New recovery codes">
+        <Modal id="regenerate-codes" title="New recovery codes" on_cancel=Callback::new(move |()| {
+            if codes.with_untracked(Option::is_none) {
+                close.run(false);
+            }
+        })>
             {move || match codes.get() {
                 Some(codes) => view! {
-                    <RecoveryCodesReveal codes on_done=Callback::new(move |()| close.run(true)) />
+                    <RecoveryCodesReveal codes news="Your new recovery codes are ready; the old ones no longer work.".to_owned()
+                        on_done=Callback::new(move |()| close.run(true)) />
                 }.into_any(),
                 None => view! {
                     <ProofStep form close on_confirm=regenerate
-                        submit_label="Generate new codes"
-                        warning="Your current recovery codes will stop working. Continue?"
-                        confirm_label="Yes, make new codes" back_label="Back" />
+                        intro="You get 10 new recovery codes, and all of your current ones stop working at once. \
+                               Enter your password and a current code from your app (or a recovery code).".to_owned()
+                        warning="All of your current recovery codes will stop working. Make new ones?".to_owned()
+                        confirm_label="Make new recovery codes".to_owned() back_label="Back" />
                 }.into_any(),
             }}
         </Modal>
@@ -356,36 +439,25 @@ fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
 }
 
 /// Which dialog about one's own second factor is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OwnMfaDialog {
     None,
     Enable,
-    Disable,
+    Disable {
+        /// E-mailed codes take over, to this address.
+        back_to_email: Option<String>,
+    },
     Regenerate,
 }
 
-/// The open [`OwnMfaDialog`], in a surface's own words (webmail says "MFA"
-/// and "Save", the User Panel "2FA"). `close` gets `true` after a change.
+/// The open [`OwnMfaDialog`], in the page's [`Surface`]'s words. `close`
+/// gets `true` after a change.
 #[component]
-pub fn OwnMfaDialogs(
-    open: RwSignal<OwnMfaDialog>,
-    close: Callback<bool>,
-    #[prop(default = "Enable two-factor authentication")] enable_title: &'static str,
-    #[prop(default = "Disable two-factor authentication")] disable_title: &'static str,
-    /// The last button of enabling and of disabling; "Done" and "Yes, disable" when left out.
-    #[prop(optional)]
-    save_label: Option<&'static str>,
-) -> impl IntoView {
+pub fn OwnMfaDialogs(open: RwSignal<OwnMfaDialog>, close: Callback<bool>) -> impl IntoView {
     move || match open.get() {
         OwnMfaDialog::None => ().into_any(),
-        OwnMfaDialog::Enable => view! {
-            <EnableDialog target=MfaTarget::Me title=enable_title done_label=save_label.unwrap_or("Done") close />
-        }
-        .into_any(),
-        OwnMfaDialog::Disable => view! {
-            <DisableDialog title=disable_title confirm_label=save_label.unwrap_or("Yes, disable") close />
-        }
-        .into_any(),
+        OwnMfaDialog::Enable => view! { <EnableDialog target=MfaTarget::Me close /> }.into_any(),
+        OwnMfaDialog::Disable { back_to_email } => view! { <DisableDialog back_to_email close /> }.into_any(),
         OwnMfaDialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
     }
 }

@@ -1,14 +1,17 @@
 use leptos::prelude::*;
 
+use super::CopyButton;
+use super::copy_button::browser;
+use crate::api::RecoveryCodesResponse;
+
 /// Recovery codes, shown this once: copy, download, and a confirmation that
 /// they are saved before the dialog can close.
 #[component]
 pub fn RecoveryCodesReveal(
-    codes: Vec<String>,
+    codes: RecoveryCodesResponse,
     #[prop(into)] on_done: Callback<()>,
-    /// The finishing button; webmail's help pages call it "Save".
-    #[prop(default = "Done")]
-    done_label: &'static str,
+    /// What just happened ("MFA is now enabled."), said first.
+    news: String,
     /// Whose codes these are, when not the user's own (a customer setting up
     /// one of its logins passes them on to that login's user).
     #[prop(default = None)]
@@ -16,27 +19,24 @@ pub fn RecoveryCodesReveal(
 ) -> impl IntoView {
     let saved = RwSignal::new(false);
     let (note, set_note) = signal(None::<&'static str>);
-    let text = codes.join("\n");
-    let copy = {
-        let text = text.clone();
+    let RecoveryCodesResponse {
+        username,
+        recovery_codes,
+    } = codes;
+    let text = recovery_codes.join("\n");
+    let download = {
+        let codes = recovery_codes.clone();
         move |_| {
-            let text = text.clone();
-            leptos::task::spawn_local(async move {
-                let done = browser::copy_to_clipboard(&text).await;
-                set_note.set(Some(if done {
-                    "Copied to the clipboard."
-                } else {
-                    "Copying failed: select the codes and copy them by hand."
-                }));
-            });
-        }
-    };
-    let download = move |_| {
-        if !browser::download_text("tessera-recovery-codes.txt", &text) {
-            set_note.set(Some("The download failed: copy the codes instead."));
+            let site = browser::site_host();
+            let date = super::clock::today();
+            let file = CodesFile::new(&username, &site, &date, &codes);
+            if !browser::download_text(&file.name, &file.text) {
+                set_note.set(Some("The download failed: copy the codes instead."));
+            }
         }
     };
     view! {
+        <p class="done-note" role="status"><strong>{news}</strong></p>
         <p>
             {match owner {
                 None => "Save these recovery codes somewhere safe. If you lose your phone, each code lets you log in once. "
@@ -49,10 +49,10 @@ pub fn RecoveryCodesReveal(
             <strong>"They will not be shown again."</strong>
         </p>
         <ul class="recovery-codes" aria-label="Recovery codes">
-            {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+            {recovery_codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
         </ul>
         <div class="actions">
-            <button type="button" class="secondary" on:click=copy>"Copy"</button>
+            <CopyButton text failed="Copying failed: select the codes and copy them by hand." />
             <button type="button" class="secondary" on:click=download>"Download"</button>
         </div>
         {move || note.get().map(|n| view! { <p class="hint" role="status">{n}</p> })}
@@ -61,49 +61,64 @@ pub fn RecoveryCodesReveal(
             "I have saved these codes"
         </label>
         <div class="actions">
-            <button type="button" disabled=move || !saved.get() on:click=move |_| on_done.run(())>
-                {done_label}
-            </button>
+            <button type="button" disabled=move || !saved.get() on:click=move |_| on_done.run(())>"Close"</button>
         </div>
     }
 }
 
-#[cfg(feature = "hydrate")]
-pub(super) mod browser {
-    use wasm_bindgen::JsCast as _;
+/// The downloaded file: named for the login and the day, and saying what
+/// the codes are, so a file found months later still makes sense.
+#[derive(Debug, PartialEq, Eq)]
+struct CodesFile {
+    name: String,
+    text: String,
+}
 
-    /// Whether the clipboard accepted the text (the browser may refuse).
-    pub async fn copy_to_clipboard(text: &str) -> bool {
-        let Some(window) = web_sys::window() else { return false };
-        let promise = window.navigator().clipboard().write_text(text);
-        wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
-    }
-
-    pub fn download_text(file_name: &str, text: &str) -> bool {
-        (|| -> Option<()> {
-            let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-            let options = web_sys::BlobPropertyBag::new();
-            options.set_type("text/plain");
-            let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
-            let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-            let document = web_sys::window()?.document()?;
-            let link: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
-            link.set_href(&url);
-            link.set_download(file_name);
-            link.click();
-            web_sys::Url::revoke_object_url(&url).ok()
-        })()
-        .is_some()
+impl CodesFile {
+    fn new(username: &str, site: &str, date: &str, codes: &[String]) -> Self {
+        let safe: String = username
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._@-".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let text = format!(
+            "Recovery codes for {username} at {site}, made {date}\n\
+             \n\
+             Each code logs you in once instead of a code from your authenticator app,\n\
+             for when your phone is lost or not at hand. Keep them as safe as a password.\n\
+             Making new recovery codes replaces all of these.\n\
+             \n\
+             {}\n",
+            codes.join("\n")
+        );
+        Self {
+            name: format!("recovery-codes-{safe}-{date}.txt"),
+            text,
+        }
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
-pub(super) mod browser {
-    pub async fn copy_to_clipboard(_text: &str) -> bool {
-        false
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    pub fn download_text(_file_name: &str, _text: &str) -> bool {
-        false
+    #[test]
+    fn the_file_is_named_for_the_login_and_day_and_says_what_it_holds() {
+        let codes = vec!["k7m2-q9xp-4hf3-t8wa".to_owned(), "3jkd-9xp2-m4rt-7wqa".to_owned()];
+        let file = CodesFile::new("info@example.com", "panel.example.net", "2026-12-02", &codes);
+        assert_eq!(file.name, "recovery-codes-info@example.com-2026-12-02.txt");
+        assert!(
+            file.text
+                .starts_with("Recovery codes for info@example.com at panel.example.net, made 2026-12-02\n")
+        );
+        assert!(file.text.contains("instead of a code from your authenticator app"));
+        assert!(file.text.ends_with("k7m2-q9xp-4hf3-t8wa\n3jkd-9xp2-m4rt-7wqa\n"));
+        let odd = CodesFile::new("a b/../c", "x", "2026-12-02", &codes);
+        assert_eq!(odd.name, "recovery-codes-a-b-..-c-2026-12-02.txt");
     }
 }

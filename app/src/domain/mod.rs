@@ -12,6 +12,7 @@ mod code;
 mod email;
 mod password;
 mod recovery_code;
+mod return_to;
 mod security_event;
 mod time;
 mod username;
@@ -23,8 +24,9 @@ pub use code::{OtpCode, SecondFactor};
 pub use email::{EmailAddress, mask as mask_email};
 pub use password::{NewPassword, Password};
 pub use recovery_code::RecoveryCode;
+pub use return_to::{login_leading_to, return_path};
 pub use security_event::SecurityEventKind;
-pub use time::format_utc;
+pub use time::{format_duration, format_utc};
 pub use username::Username;
 
 /// Why a piece of user input was refused, in words fit to show the user.

@@ -10,6 +10,8 @@ pub enum SecurityEventKind {
     LoginSucceeded,
     LoginFailed,
     CodeFailed,
+    /// A wrong code while setting up the app: a typo, not an attack.
+    SetupCodeFailed,
     Throttled,
     MfaEnabled,
     MfaDisabled,
@@ -25,13 +27,16 @@ pub enum SecurityEventKind {
     AppPasswordRevoked,
     /// An app password logged in from an address it had not come from before.
     AppPasswordNewAddress,
+    /// A customer e-mailed a login a link to set up its app.
+    SetupLinkSent,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::CodeFailed,
+        Self::SetupCodeFailed,
         Self::Throttled,
         Self::MfaEnabled,
         Self::MfaDisabled,
@@ -46,6 +51,7 @@ impl SecurityEventKind {
         Self::AppPasswordCreated,
         Self::AppPasswordRevoked,
         Self::AppPasswordNewAddress,
+        Self::SetupLinkSent,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +59,7 @@ impl SecurityEventKind {
             Self::LoginSucceeded => "login_succeeded",
             Self::LoginFailed => "login_failed",
             Self::CodeFailed => "code_failed",
+            Self::SetupCodeFailed => "setup_code_failed",
             Self::Throttled => "throttled",
             Self::MfaEnabled => "mfa_enabled",
             Self::MfaDisabled => "mfa_disabled",
@@ -67,6 +74,7 @@ impl SecurityEventKind {
             Self::AppPasswordCreated => "app_password_created",
             Self::AppPasswordRevoked => "app_password_revoked",
             Self::AppPasswordNewAddress => "app_password_new_address",
+            Self::SetupLinkSent => "setup_link_sent",
         }
     }
 
@@ -76,6 +84,7 @@ impl SecurityEventKind {
             Self::LoginSucceeded => "Logged in",
             Self::LoginFailed => "Login failed (wrong password)",
             Self::CodeFailed => "Wrong or reused code",
+            Self::SetupCodeFailed => "Code mistyped while setting up the app",
             Self::Throttled => "Attempt refused: too many wrong codes",
             Self::MfaEnabled => "2FA enabled",
             Self::MfaDisabled => "2FA disabled",
@@ -90,6 +99,7 @@ impl SecurityEventKind {
             Self::AppPasswordCreated => "App password created",
             Self::AppPasswordRevoked => "App password revoked",
             Self::AppPasswordNewAddress => "App password used from a new address",
+            Self::SetupLinkSent => "Set-up link e-mailed",
         }
     }
 

@@ -13,6 +13,24 @@ pub fn format_utc(unix: i64) -> String {
     )
 }
 
+/// A span in words, as long as it reads well: `15 minutes`, `1 minute`,
+/// `45 seconds`, `24 hours`, `1 minute 30 seconds`.
+pub fn format_duration(seconds: u64) -> String {
+    fn unit(n: u64, one: &str) -> String {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    }
+    match seconds {
+        s if s >= 3600 && s % 3600 == 0 => unit(s / 3600, "hour"),
+        s if s >= 60 && s % 60 == 0 => unit(s / 60, "minute"),
+        s if s > 60 => format!("{} {}", unit(s / 60, "minute"), unit(s % 60, "second")),
+        s => unit(s, "second"),
+    }
+}
+
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to a
 /// proleptic Gregorian date.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
@@ -38,5 +56,16 @@ mod tests {
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(format_utc(1_795_466_460), "2026-11-23 20:41 UTC");
         assert_eq!(format_utc(-1), "1969-12-31 23:59 UTC");
+    }
+
+    #[test]
+    fn spans_read_as_words() {
+        assert_eq!(format_duration(900), "15 minutes");
+        assert_eq!(format_duration(60), "1 minute");
+        assert_eq!(format_duration(1), "1 second");
+        assert_eq!(format_duration(45), "45 seconds");
+        assert_eq!(format_duration(90), "1 minute 30 seconds");
+        assert_eq!(format_duration(86_400), "24 hours");
+        assert_eq!(format_duration(3600), "1 hour");
     }
 }

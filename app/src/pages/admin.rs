@@ -7,10 +7,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::{AccountFilter, AccountSummary, AuditFilter, MfaState, SecurityEvent};
+use crate::api::{AccountFilter, AccountSummary, ActiveFactor, AuditFilter, MfaState, SecurityEvent};
 use crate::client::{self, ClientError};
 use crate::components::{
-    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, SwitchOffDialog, TopBar,
+    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, Surface, SwitchOffDialog, TopBar,
     redirect_when_logged_out, signed_in,
 };
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
@@ -27,6 +27,7 @@ enum Tab {
 /// The admin console.
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    provide_context(Surface::Admin);
     let me = LocalResource::new(client::me);
     redirect_when_logged_out(me, "/");
     view! {
@@ -35,7 +36,18 @@ pub fn AdminPage() -> impl IntoView {
             <h1>"Admin console"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || me.get().map(|result| signed_in(result, |me| match me.kind {
-                    AccountKind::Admin => view! { <Console me=me.username /> }.into_any(),
+                    AccountKind::Admin => view! {
+                        {(me.mfa.active == ActiveFactor::None).then(|| view! {
+                            <div class="warning admin-nudge" role="status">
+                                <p>
+                                    <strong>"Your administrator login has no 2FA."</strong>
+                                    " It can deactivate anyone's: protect it with an authenticator app."
+                                </p>
+                                <a class="button-link" href="/account">"Activate 2FA under My Account"</a>
+                            </div>
+                        })}
+                        <Console me=me.username />
+                    }.into_any(),
                     _ => view! {
                         <section class="card">
                             <p role="alert">"This page is for administrators."</p>
@@ -128,7 +140,7 @@ fn AccountsTab(me: String) -> impl IntoView {
     let close = Callback::new(move |switched_off: Option<String>| {
         switching.set(None);
         if let Some(username) = switched_off {
-            done.set(Some(format!("Two-factor authentication is now off for {username}.")));
+            done.set(Some(format!("2FA is now inactive for {username}.")));
             list.refetch();
         }
     });
@@ -150,7 +162,7 @@ fn AccountsTab(me: String) -> impl IntoView {
                     .chain(AccountKind::ALL.into_iter().map(|k| (k.as_str(), k.label())))
                     .collect() />
             <Select id="admin-mfa" label="2FA" value=mfa
-                options=vec![("", "Any state"), ("off", "Off"), ("pending", "Set-up not finished"), ("email", "Codes by e-mail"), ("on", "On (app)")] />
+                options=vec![("", "Any state"), ("off", "Inactive"), ("pending", "Set-up not finished"), ("email", "Active (codes by e-mail)"), ("on", "Active (app)")] />
             <div class="filter-submit"><button type="submit">"Search"</button></div>
         </form>
         <p role="status" class="done-note">{move || done.get()}</p>
@@ -205,10 +217,10 @@ fn AccountRow(
         }
     });
     let (badge, state) = match account.mfa {
-        MfaState::On => ("badge on", "2FA on (app)"),
+        MfaState::On => ("badge on", "2FA active (app)"),
         MfaState::Pending => ("badge pending", "2FA set-up not finished"),
-        MfaState::Email => ("badge email", "Codes by e-mail"),
-        MfaState::Off => ("badge off", "2FA off"),
+        MfaState::Email => ("badge email", "2FA active (codes by e-mail)"),
+        MfaState::Off => ("badge off", "2FA inactive"),
     };
     let flagged = account
         .flagged_at
@@ -222,7 +234,7 @@ fn AccountRow(
                 <button type="button" class="danger" on:click=move |_| {
                     done.set(None);
                     switching.set(Some(login.clone()));
-                }>"Switch 2FA off"</button>
+                }>"Deactivate 2FA"</button>
             }
             .into_any(),
         ),
@@ -302,7 +314,7 @@ fn SecurityLogTab(active: Signal<bool>) -> impl IntoView {
             loading.set(false);
             match page {
                 Ok(page) => {
-                    more.set(page.events.len() == PAGE as usize);
+                    more.set(page.more);
                     loaded.set(true);
                     error.set(None);
                     events.update(|all| {
@@ -346,7 +358,7 @@ fn SecurityLogTab(active: Signal<bool>) -> impl IntoView {
         {move || error.get().map(|e| view! { <p class="error-note" role="alert">{e.message}</p> })}
         <section class="card" aria-label="Security events">
             {move || loaded.get().then(|| view! {
-                <SecurityEvents events=events.get() show_account=true show_user_agent=true
+                <SecurityEvents events=events.get() show_account=true
                     empty="No events match." />
             })}
             <Show when=move || more.get()>

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{LoginRequest, LoginResponse, MfaMethod};
 use crate::client;
-use crate::components::{CodeEntry, ErrorNote, Field, use_hydrated};
+use crate::components::{Brand, CodeEntry, ErrorNote, Field, ResendButton, login_label, use_hydrated, use_next_page};
 use crate::domain::{Password, Username};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +29,10 @@ pub fn LoginPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    let next = use_next_page("/account");
 
     let submit_password = {
+        let next = next.clone();
         let navigate = navigate.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
@@ -48,9 +50,10 @@ pub fn LoginPage() -> impl IntoView {
                 password: password.get_untracked(),
             };
             let navigate = navigate.clone();
+            let next = next.clone();
             spawn_local(async move {
                 match client::login(&request).await {
-                    Ok(LoginResponse::Ok) => navigate("/account", Default::default()),
+                    Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
                     Ok(LoginResponse::MfaRequired { methods }) => {
                         password.set(String::new());
                         step.set(Step::Code(methods));
@@ -69,10 +72,7 @@ pub fn LoginPage() -> impl IntoView {
 
     view! {
         <main class="page narrow">
-            <header class="brand">
-                <span class="logo" aria-hidden="true">"▦"</span>
-                <span>"Tessera"</span>
-            </header>
+            <header><Brand /></header>
             <h1>"Log in"</h1>
             {move || match step.get() {
                 Step::Password => view! {
@@ -82,13 +82,17 @@ pub fn LoginPage() -> impl IntoView {
                         <Field id="password" label="Password" value=password input_type="password"
                             autocomplete="current-password" error=password_error />
                         <ErrorNote message=error />
-                        <button type="submit" disabled=move || !hydrated.get() || busy.get()>"Log in"</button>
+                        <button type="submit" disabled=move || !hydrated.get() || busy.get()>{move || login_label(hydrated.get())}</button>
                     </form>
                 }.into_any(),
                 Step::Code(methods) => view! {
                     <CodeStep
                         methods
-                        on_done=Callback::new({ let navigate = navigate.clone(); move |()| navigate("/account", Default::default()) })
+                        on_done=Callback::new({
+                            let navigate = navigate.clone();
+                            let next = next.clone();
+                            move |()| navigate(&next(), Default::default())
+                        })
                         on_restart=Callback::new(back_to_password)
                         error=error
                     />
@@ -161,8 +165,7 @@ fn EmailCodeStep(entry: CodeEntry) -> impl IntoView {
             <ErrorNote message=entry.error />
             <button type="submit" disabled=move || entry.busy.get()>"Verify"</button>
             <div class="actions split">
-                <button type="button" class="link" disabled=move || entry.resend_blocked.get()
-                    on:click=move |_| entry.send_code()>"Send a new code"</button>
+                <ResendButton entry />
                 <button type="button" class="link" on:click=move |_| entry.cancel()>"Cancel"</button>
             </div>
         </form>

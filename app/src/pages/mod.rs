@@ -5,6 +5,7 @@ mod admin;
 mod login;
 mod not_me;
 mod packages;
+mod setup_link;
 mod user_panel;
 mod webmail;
 
@@ -13,6 +14,7 @@ pub use admin::AdminPage;
 pub use login::LoginPage;
 pub use not_me::NotMePage;
 pub use packages::PackagesPage;
+pub use setup_link::SetupLinkPage;
 pub use user_panel::{UserPanelHomePage, UserPanelLoginPage};
 pub use webmail::{WebmailAccountPage, WebmailHomePage, WebmailLoginPage};
 

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::client;
-use crate::components::use_hydrated;
+use crate::components::{Brand, use_hydrated};
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +43,7 @@ pub fn NotMePage() -> impl IntoView {
 
     view! {
         <main class="page narrow">
-            <header class="brand">
-                <span class="logo" aria-hidden="true">"▦"</span>
-                <span>"Tessera"</span>
-            </header>
+            <header><Brand /></header>
             <h1>"This wasn't me"</h1>
             {move || match state.get() {
                 State::Done(username) => view! {
@@ -87,7 +84,7 @@ pub fn NotMePage() -> impl IntoView {
 }
 
 /// The token after `#`, if the address has one.
-fn fragment_token() -> Option<String> {
+pub(super) fn fragment_token() -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         let hash = web_sys::window()?.location().hash().ok()?;

@@ -7,14 +7,14 @@
 //! password: the package or mailbox user is usually not at the keyboard.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api::{AccountFilter, AccountList, AccountSummary, MeResponse, MfaState};
 use crate::client::{self, ClientError};
 use crate::components::{
-    AppPasswordsToggle, EnableDialog, FlagBadge, FlagDismissed, Login, MfaTarget, SwitchOffDialog, TopBar,
+    AppPasswordsToggle, EnableDialog, ErrorNote, FlagBadge, FlagDismissed, Login, MfaTarget, Modal, SwitchOffDialog,
+    TopBar, use_to_login,
 };
-use crate::domain::AccountKind;
+use crate::domain::{AccountKind, format_duration};
 
 /// Which dialog is open over the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,8 @@ enum Dialog {
     None,
     Activate(Login),
     Deactivate(Login),
+    /// To the login's contact address.
+    SendLink(Login, String),
 }
 
 /// What the page shows: the customer itself and the logins it owns.
@@ -58,7 +60,7 @@ pub fn PackagesPage() -> impl IntoView {
     let managed = LocalResource::new(load);
     let dialog = RwSignal::new(Dialog::None);
     let done = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
+    let to_login = use_to_login("/");
 
     // Refreshed even when the enrolment was cancelled: once the password was
     // accepted, the login's set-up is pending and the list should say so.
@@ -69,7 +71,9 @@ pub fn PackagesPage() -> impl IntoView {
     let close_deactivate = Callback::new(move |switched_off: Option<String>| {
         dialog.set(Dialog::None);
         if let Some(username) = switched_off {
-            done.set(Some(format!("Two-factor authentication is now off for {username}.")));
+            done.set(Some(format!(
+                "Two-factor authentication is now inactive for {username}."
+            )));
             managed.refetch();
         }
     });
@@ -95,7 +99,7 @@ pub fn PackagesPage() -> impl IntoView {
                     Ok(Viewer::Customer(m)) => view! { <ManagedLogins managed=m dialog done /> }.into_any(),
                     Ok(Viewer::Other(kind)) => view! { <NotACustomer kind /> }.into_any(),
                     Err(e) if e.is_not_logged_in() => {
-                        navigate("/", Default::default());
+                        to_login();
                         view! { <p class="muted">"Your session has ended. Redirecting to the login page…"</p> }.into_any()
                     }
                     // The login stopped being a customer between the two requests.
@@ -106,15 +110,19 @@ pub fn PackagesPage() -> impl IntoView {
             {move || match dialog.get() {
                 Dialog::None => ().into_any(),
                 Dialog::Activate(login) => view! {
-                    <EnableDialog
-                        target=MfaTarget::Login { id: login.id, username: login.username }
-                        title="Activate two-factor authentication"
-                        close=close_activate
-                    />
+                    <EnableDialog target=MfaTarget::Login { id: login.id, username: login.username } close=close_activate />
                 }.into_any(),
                 Dialog::Deactivate(login) => view! {
                     <SwitchOffDialog login close=close_deactivate
                         password_label="Your own password (customer login)" />
+                }.into_any(),
+                Dialog::SendLink(login, to) => view! {
+                    <SendLinkDialog login to close=Callback::new(move |sent: Option<String>| {
+                        dialog.set(Dialog::None);
+                        if let Some(note) = sent {
+                            done.set(Some(note));
+                        }
+                    }) />
                 }.into_any(),
             }}
         </main>
@@ -138,7 +146,7 @@ fn NotACustomer(kind: AccountKind) -> impl IntoView {
                  manages package and mailbox logins."
             </p>
             {(kind == AccountKind::Admin).then(|| view! {
-                <p>"Administrators switch 2FA off for any login in the "<a href="/admin">"Admin console"</a>"."</p>
+                <p>"Administrators deactivate two-factor authentication for any login in the "<a href="/admin">"Admin console"</a>"."</p>
             })}
             <p><a href="/account">"Back to My Account"</a></p>
         </section>
@@ -214,14 +222,33 @@ fn LoginGroup(
 fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Option<String>>) -> impl IntoView {
     let target = Login::from(&login);
     let flag_target = target.clone();
+
     let open = move |d: Dialog| {
         done.set(None);
         dialog.set(d);
     };
+    // Its user sets the app up on their own, from a link to the login's
+    // contact address.
+    let send_link = match (login.mfa, login.contact_email.clone()) {
+        (MfaState::On, _) => None,
+        (_, Some(to)) => {
+            let target = target.clone();
+            Some(view! {
+                <button type="button" class="secondary" on:click=move |_| open(Dialog::SendLink(target.clone(), to.clone()))>
+                    "E-mail a set-up link"
+                </button>
+            }
+            .into_any())
+        }
+        (_, None) => None,
+    };
+    // The same id in both states: once the dialog closes and the list is
+    // loaded again, the focus goes back to this login's button.
+    let button_id = format!("mfa-state-{}", login.id);
     let (button, note) = match login.mfa {
         MfaState::On => (
             view! {
-                <button type="button" class="state-on" on:click=move |_| open(Dialog::Deactivate(target.clone()))>
+                <button type="button" class="state-on" id=button_id on:click=move |_| open(Dialog::Deactivate(target.clone()))>
                     "active – click to deactivate"
                 </button>
             }
@@ -230,7 +257,7 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
         ),
         MfaState::Off | MfaState::Pending | MfaState::Email => (
             view! {
-                <button type="button" class="secondary state-off" on:click=move |_| open(Dialog::Activate(target.clone()))>
+                <button type="button" class="secondary state-off" id=button_id on:click=move |_| open(Dialog::Activate(target.clone()))>
                     "inactive – click to activate"
                 </button>
             }
@@ -257,17 +284,64 @@ fn LoginItem(login: AccountSummary, dialog: RwSignal<Dialog>, done: RwSignal<Opt
                     may_create=true expanded=row.expanded changed=row.changed />
             }
         });
+    // The state in words too, not only in the button's style.
+    let (badge, state) = match login.mfa {
+        MfaState::On => ("badge on", "active"),
+        MfaState::Email => ("badge email", "active: codes by e-mail"),
+        MfaState::Pending => ("badge pending", "set-up not finished"),
+        MfaState::Off => ("badge off", "inactive"),
+    };
     view! {
         <li class="login-row" data-mfa=login.mfa.as_str()>
             <div class="login-name">
                 <strong>{login.username}</strong>
+                <span class=badge data-testid="mfa-state">{state}</span>
                 {login.flagged_at.map(|flagged_at| view! { <FlagBadge login=flag_target.clone() flagged_at /> })}
             </div>
             <div class="login-state">
                 {button}
+                {send_link}
                 {note.map(|n| view! { <p class="muted pending-note">{n}</p> })}
             </div>
             {app_passwords}
         </li>
     }
+}
+
+/// "E-mail a set-up link": to whom, for how long, and that the login's user
+/// needs its password; then the link goes out.
+#[component]
+fn SendLinkDialog(login: Login, to: String, close: Callback<Option<String>>) -> impl IntoView {
+    let Login { id, username } = login;
+    let send = Action::new_local(move |_: &()| client::send_setup_link(id));
+    Effect::new(move |_| {
+        if let Some(Ok(sent)) = send.value().get() {
+            close.run(Some(format!(
+                "A set-up link is on its way to {}. It works once, for {}.",
+                sent.sent_to,
+                format_duration(sent.valid_for)
+            )));
+        }
+    });
+    let error = Signal::derive(move || match send.value().get() {
+        Some(Err(e)) => Some(e.message),
+        _ => None,
+    });
+    view! {
+        <Modal id="send-setup-link" title="E-mail a set-up link" on_cancel=Callback::new(move |()| close.run(None))>
+            <p class="question"><strong>{format!("Send the user of {username} a link to set up the app on their own phone?")}</strong></p>
+            <p>{format!(
+                "It goes to {to}, works once, for 24 hours, and asks for the password of {username}: \
+                 you relay no QR code and no 6-digit code."
+            )}</p>
+            <ErrorNote message=error />
+            <div class="actions">
+                <button type="button" disabled=move || send.pending().get() on:click=move |_| { send.dispatch(()); }>
+                    "Send the link"
+                </button>
+                <button type="button" class="secondary" on:click=move |_| close.run(None)>"Cancel"</button>
+            </div>
+        </Modal>
+    }
+    .into_any()
 }

@@ -12,8 +12,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client;
 use crate::components::{
-    AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, OwnMfaDialog, OwnMfaDialogs,
-    redirect_when_logged_out, signed_in,
+    AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, MfaSection, OwnMfaDialog, OwnMfaDialogs,
+    Surface, redirect_when_logged_out, signed_in, use_next_page,
 };
 
 const LOGIN: &str = "/user-panel";
@@ -23,11 +23,13 @@ const HOME: &str = "/user-panel/home";
 /// typed straight after it when 2FA is on.
 #[component]
 pub fn UserPanelLoginPage() -> impl IntoView {
+    provide_context(Surface::UserPanel);
     let form = MailboxLogin::new();
     let MailboxLogin {
         password, error, busy, ..
     } = form;
     let navigate = use_navigate();
+    let next = use_next_page(HOME);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -41,9 +43,10 @@ pub fn UserPanelLoginPage() -> impl IntoView {
             password_and_code: typed.expose().to_owned(),
         };
         let navigate = navigate.clone();
+        let next = next.clone();
         spawn_local(async move {
             match client::login_combined(&request).await {
-                Ok(LoginResponse::Ok) => navigate(HOME, Default::default()),
+                Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
                 Ok(LoginResponse::MfaRequired { .. }) => error.set(Some(
                     "Add the 6-digit code from your authenticator app to the end of your password.".to_owned(),
                 )),
@@ -97,6 +100,7 @@ enum Section {
 /// The User Panel after login: HOME and 2-FACTOR AUTH.
 #[component]
 pub fn UserPanelHomePage() -> impl IntoView {
+    provide_context(Surface::UserPanel);
     let me = LocalResource::new(client::me);
     redirect_when_logged_out(me, LOGIN);
     let section = RwSignal::new(Section::Home);
@@ -144,7 +148,7 @@ pub fn UserPanelHomePage() -> impl IntoView {
                     }))}
                 </Suspense>
             </main>
-            <OwnMfaDialogs open=dialog close enable_title="Enable 2FA" disable_title="Disable 2FA" save_label="Save" />
+            <OwnMfaDialogs open=dialog close />
         </div>
     }
     .into_any()
@@ -183,57 +187,12 @@ fn Home(me: MeResponse, section: RwSignal<Section>) -> impl IntoView {
 /// 2-FACTOR AUTH: status, and switching it on or off.
 #[component]
 fn TwoFactor(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
-    let totp = me.mfa.totp;
-    let left = me.mfa.recovery_codes_left;
     let factor = me.mfa.active;
     view! {
         <h1>"2-Factor Authentication"</h1>
         <section class="card" aria-labelledby="up-2fa-title">
             <h2 id="up-2fa-title">"2-factor authentication"</h2>
-            {if totp.enabled {
-                view! {
-                    <p class="status"><span>"Status:"</span><span class="badge on">"Enabled"</span></p>
-                    <p>
-                        "Log in to the User Panel with your password followed by the current 6-digit code ("
-                        {totp.period} "-second codes); the webmail asks for the code in a pop-up."
-                    </p>
-                    <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
-                    <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
-                            "Disable 2FA"
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
-                            "New recovery codes"
-                        </button>
-                    </div>
-                }.into_any()
-            } else if me.mfa.active == ActiveFactor::Email {
-                view! {
-                    <p class="status"><span>"Status:"</span><span class="badge email">"Codes by e-mail"</span></p>
-                    <p>
-                        {format!(
-                            "Logging in needs a 6-digit code we e-mail to {}. This one-field login cannot send one: \
-                             log in through webmail, or enable 2FA with an authenticator app and type its code after \
-                             your password here.",
-                            me.mfa.contact_email.unwrap_or_default(),
-                        )}
-                    </p>
-                    <div class="actions">
-                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable 2FA"</button>
-                    </div>
-                }.into_any()
-            } else {
-                view! {
-                    <p class="status"><span>"Status:"</span><span class="badge off">"Disabled"</span></p>
-                    <p>
-                        "You need a smartphone with an authenticator app, such as Authy or Google Authenticator. "
-                        "Then scan the QR code and confirm with the 6-digit code the app shows."
-                    </p>
-                    <div class="actions">
-                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable 2FA"</button>
-                    </div>
-                }.into_any()
-            }}
+            <MfaSection mfa=me.mfa dialog />
         </section>
         <section class="card" aria-labelledby="up-app-passwords-title">
             <h2 id="up-app-passwords-title">"Application passwords"</h2>

@@ -12,11 +12,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{ActiveFactor, LoginRequest, LoginResponse, MeResponse, MfaMethod};
+use crate::api::{ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaMethod};
 use crate::client;
 use crate::components::{
-    AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, Modal, OwnMfaDialog,
-    OwnMfaDialogs, SecurityEvents, redirect_when_logged_out, signed_in,
+    AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, MfaSection, Modal,
+    MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Surface, redirect_when_logged_out, signed_in, use_next_page,
 };
 
 const LOGIN: &str = "/webmail";
@@ -26,6 +26,7 @@ const ACCOUNT: &str = "/webmail/account";
 /// The webmail's login form; with 2FA on, the code pop-up opens over it.
 #[component]
 pub fn WebmailLoginPage() -> impl IntoView {
+    provide_context(Surface::Webmail);
     let form = MailboxLogin::new();
     let MailboxLogin {
         password, error, busy, ..
@@ -33,9 +34,11 @@ pub fn WebmailLoginPage() -> impl IntoView {
     // The pop-up, with the second factors the login response offered.
     let asking_code = RwSignal::new(None::<Vec<MfaMethod>>);
     let navigate = use_navigate();
+    let next = use_next_page(INBOX);
 
     let submit = {
         let navigate = navigate.clone();
+        let next = next.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let Some((address, pass)) = form.take() else {
@@ -46,9 +49,10 @@ pub fn WebmailLoginPage() -> impl IntoView {
                 password: pass.expose().to_owned(),
             };
             let navigate = navigate.clone();
+            let next = next.clone();
             spawn_local(async move {
                 match client::login(&request).await {
-                    Ok(LoginResponse::Ok) => navigate(INBOX, Default::default()),
+                    Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
                     Ok(LoginResponse::MfaRequired { methods }) => {
                         // The password has done its part; it should not sit in
                         // the form behind the pop-up.
@@ -56,7 +60,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
                         asking_code.set(Some(methods));
                     }
                     // This form asks for an e-mail address, not a "username".
-                    Err(e) if e.code == "invalid_credentials" => {
+                    Err(e) if e.code == ErrorCode::InvalidCredentials => {
                         error.set(Some("Wrong e-mail address or password.".to_owned()));
                     }
                     Err(e) => error.set(Some(e.message)),
@@ -65,7 +69,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
             });
         }
     };
-    let on_done = Callback::new(move |()| navigate(INBOX, Default::default()));
+    let on_done = Callback::new(move |()| navigate(&next(), Default::default()));
     let on_restart = Callback::new(move |message: Option<String>| {
         asking_code.set(None);
         password.set(String::new());
@@ -100,24 +104,15 @@ fn CodePopup(methods: Vec<MfaMethod>, on_done: Callback<()>, on_restart: Callbac
         ev.prevent_default();
         entry.submit();
     };
-    // Escape does what Cancel does, as in any dialog.
-    let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
-            ev.prevent_default();
-            entry.cancel();
-        }
-    };
-
     view! {
-        <Modal id="webmail-code" title="Login required">
-            <form method="post" on:submit=submit on:keydown=on_key novalidate>
+        <Modal id="webmail-code" title="Login required" on_cancel=Callback::new(move |()| entry.cancel())>
+            <form method="post" on:submit=submit novalidate>
                 {move || if entry.by_email {
                     view! {
                         <p role="status">{move || entry.sent_note()}</p>
                         <Field id="wm-code" label="Code from the e-mail" value=code autocomplete="one-time-code"
                             inputmode="numeric" error=code_error autofocus=true />
-                        <button type="button" class="link" disabled=move || entry.resend_blocked.get()
-                            on:click=move |_| entry.send_code()>"Send a new code"</button>
+                        <ResendButton entry />
                     }.into_any()
                 } else if entry.use_recovery.get() {
                     view! {
@@ -150,6 +145,7 @@ fn CodePopup(methods: Vec<MfaMethod>, on_done: Callback<()>, on_restart: Callbac
 /// what this reference surface is.
 #[component]
 pub fn WebmailHomePage() -> impl IntoView {
+    provide_context(Surface::Webmail);
     let me = LocalResource::new(client::me);
     redirect_when_logged_out(me, LOGIN);
     view! {
@@ -200,8 +196,9 @@ enum Tab {
 /// security events of this mailbox.
 #[component]
 pub fn WebmailAccountPage() -> impl IntoView {
+    provide_context(Surface::Webmail);
     let me = LocalResource::new(client::me);
-    let events = LocalResource::new(client::my_events);
+    let changes = RwSignal::new(0_u32);
     redirect_when_logged_out(me, LOGIN);
     let dialog = RwSignal::new(OwnMfaDialog::None);
     let tab = RwSignal::new(Tab::Account);
@@ -209,7 +206,7 @@ pub fn WebmailAccountPage() -> impl IntoView {
         dialog.set(OwnMfaDialog::None);
         if changed {
             me.refetch();
-            events.refetch();
+            changes.update(|n| *n += 1);
         }
     });
 
@@ -223,23 +220,16 @@ pub fn WebmailAccountPage() -> impl IntoView {
                 <div class="card wm-panel" role="tabpanel" id="wm-panel-account" aria-labelledby="wm-tab-account"
                     hidden=move || tab.get() != Tab::Account>
                     <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {move || me.get().map(|result| signed_in(result, |me| view! { <MfaSection me dialog /> }.into_any()))}
+                        {move || me.get().map(|result| signed_in(result, |me| view! { <AccountTab me dialog /> }.into_any()))}
                     </Suspense>
                 </div>
                 <div class="card wm-panel" role="tabpanel" id="wm-panel-activity" aria-labelledby="wm-tab-activity"
                     hidden=move || tab.get() != Tab::Activity>
-                    <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {move || events.get().map(|result| match result {
-                            Ok(list) => view! {
-                                <h2>"Recent activity"</h2>
-                                <SecurityEvents events=list.events empty="Nothing recorded yet." />
-                            }.into_any(),
-                            Err(e) => view! { <p class="error-note" role="alert">{e.message}</p> }.into_any(),
-                        })}
-                    </Suspense>
+                    <h2>"Recent activity"</h2>
+                    <MyEvents changes empty="Nothing recorded yet." login=LOGIN />
                 </div>
             </main>
-            <OwnMfaDialogs open=dialog close enable_title="Enable MFA" disable_title="Disable MFA" save_label="Save" />
+            <OwnMfaDialogs open=dialog close />
         </div>
     }
     .into_any()
@@ -291,9 +281,7 @@ fn Tabs(tab: RwSignal<Tab>) -> impl IntoView {
 
 /// The Account tab: the mailbox and its MFA section.
 #[component]
-fn MfaSection(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
-    let totp = me.mfa.totp;
-    let left = me.mfa.recovery_codes_left;
+fn AccountTab(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
     let factor = me.mfa.active;
     view! {
         <dl class="facts">
@@ -301,49 +289,7 @@ fn MfaSection(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
         </dl>
         <section class="wm-mfa" aria-labelledby="wm-mfa-title">
             <h2 id="wm-mfa-title">"MFA"</h2>
-            {if totp.enabled {
-                view! {
-                    <p class="status">
-                        <span class="badge on">"Enabled"</span>
-                        " After your password, the webmail asks for the code from your authenticator app ("
-                        {totp.period} "-second codes) in a pop-up. In the User Panel, type the code straight after your password."
-                    </p>
-                    <p class="muted" data-testid="recovery-codes-left">{format!("Recovery codes left: {left}")}</p>
-                    <div class="actions">
-                        <button type="button" class="danger" on:click=move |_| dialog.set(OwnMfaDialog::Disable)>
-                            "Disable MFA"
-                        </button>
-                        <button type="button" class="secondary" on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
-                            "New recovery codes"
-                        </button>
-                    </div>
-                }.into_any()
-            } else if me.mfa.active == ActiveFactor::Email {
-                view! {
-                    <p class="status">
-                        <span class="badge email">"Codes by e-mail"</span>
-                        {format!(
-                            " After your password, the webmail e-mails a 6-digit code to {}. An authenticator app \
-                             is more secure and replaces it.",
-                            me.mfa.contact_email.unwrap_or_default(),
-                        )}
-                    </p>
-                    <div class="actions">
-                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable MFA"</button>
-                    </div>
-                }.into_any()
-            } else {
-                view! {
-                    <p class="status">
-                        <span class="badge off">"Disabled"</span>
-                        " Your password alone protects this mailbox. With MFA, logging in also needs the "
-                        "6-digit code from an authenticator app on your phone."
-                    </p>
-                    <div class="actions">
-                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>"Enable MFA"</button>
-                    </div>
-                }.into_any()
-            }}
+            <MfaSection mfa=me.mfa dialog />
         </section>
         <section class="wm-app-passwords" aria-labelledby="wm-app-passwords-title">
             <h2 id="wm-app-passwords-title">"App passwords"</h2>

@@ -197,7 +197,7 @@ pub async fn activate(
         &trail,
     )
     .await?;
-    Ok(shown(codes))
+    Ok(shown(&target.account.username, codes))
 }
 
 /// Switches another login's 2FA off: its customer ("active – click to

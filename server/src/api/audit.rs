@@ -1,7 +1,7 @@
 //! Reading the security log: all of it for administrators, one's own recent
 //! events for everyone.
 
-use app::api::{AuditFilter, ErrorBody, SecurityEvent, SecurityEventList};
+use app::api::{AuditFilter, ErrorBody, MyEventsFilter, SecurityEvent, SecurityEventList};
 use app::domain::AccountKind;
 use axum::extract::State;
 use axum::routing::get;
@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use super::extract::{ApiQuery, AuthUser};
 use super::{ApiError, ApiResult, AppState};
 use crate::entity::security_event;
-use crate::service::{ServiceError, accounts, audit};
+use crate::service::{ServiceError, accounts, audit, device};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/audit", get(list)).route("/me/events", get(mine))
@@ -30,14 +30,18 @@ fn event(row: security_event::Model) -> Result<SecurityEvent, ServiceError> {
         account: row.account_username,
         actor: row.actor,
         ip: row.ip,
+        device: row.user_agent.as_deref().and_then(device::describe),
         user_agent: row.user_agent,
         detail: row.detail,
     })
 }
 
-fn events(rows: Vec<security_event::Model>) -> Result<Json<SecurityEventList>, ApiError> {
-    let events = rows.into_iter().map(event).collect::<Result<_, _>>()?;
-    Ok(Json(SecurityEventList { events }))
+fn events(page: audit::Page) -> Result<Json<SecurityEventList>, ApiError> {
+    let events = page.events.into_iter().map(event).collect::<Result<_, _>>()?;
+    Ok(Json(SecurityEventList {
+        events,
+        more: page.more,
+    }))
 }
 
 /// The security log, newest first; administrators only.
@@ -71,14 +75,21 @@ pub async fn list(
     events(audit::list(&state.db, query, u64::from(limit)).await?)
 }
 
-/// The caller's own recent security events, newest first (My Account).
-#[utoipa::path(get, path = "/api/v1/me/events", tag = "account", responses(
+/// The caller's own security events, newest first, 20 per page (My Account).
+#[utoipa::path(get, path = "/api/v1/me/events", tag = "account", params(MyEventsFilter), responses(
     (status = 200, body = SecurityEventList),
+    (status = 400, description = "`invalid_query`", body = ErrorBody),
     (status = 401, description = "`not_logged_in`", body = ErrorBody),
 ))]
-pub async fn mine(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<SecurityEventList>> {
+pub async fn mine(
+    State(state): State<AppState>,
+    user: AuthUser,
+    filter: Result<ApiQuery<MyEventsFilter>, ApiError>,
+) -> ApiResult<Json<SecurityEventList>> {
+    let ApiQuery(filter) = filter?;
     let query = audit::Filter {
         account_id: Some(user.account.id),
+        before: filter.before,
         ..audit::Filter::default()
     };
     events(audit::list(&state.db, query, audit::OWN_RECENT).await?)

@@ -1,7 +1,7 @@
 //! Logging in and out, and who is logged in.
 
 use app::api::{
-    ActiveFactor, CombinedLoginRequest, EmailCodeSent, ErrorBody, LoginRequest, LoginResponse, MeResponse,
+    ActiveFactor, CombinedLoginRequest, EmailCodeSent, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MeResponse,
     MfaCodeRequest, MfaMethod,
 };
 use app::domain::{Password, SecondFactor, Username};
@@ -171,11 +171,9 @@ pub async fn login_combined(
     )
     .await;
     let (token, _) = logged_in.map_err(|e| match e {
-        ServiceError::InvalidCredentials | ServiceError::InvalidCode => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "Wrong e-mail address, password or code.",
-        ),
+        ServiceError::InvalidCredentials | ServiceError::InvalidCode | ServiceError::SupersededCode => {
+            ApiError::new(ErrorCode::InvalidCredentials, "Wrong e-mail address, password or code.")
+        }
         other => other.into(),
     })?;
     Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok)))

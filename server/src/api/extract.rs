@@ -3,9 +3,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use app::api::ErrorCode;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::de::DeserializeOwned;
@@ -45,8 +46,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .is_some_and(|q| q.to_ascii_lowercase().contains("%00"))
         {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 "The query string does not fit: it contains a NUL character.",
             ));
         }

@@ -15,7 +15,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::api::{ErrorBody, MailAuthRequest, MailAuthResponse};
+use app::api::{ErrorBody, ErrorCode, MailAuthRequest, MailAuthResponse};
 use app::domain::MailProtocol;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -39,11 +39,7 @@ pub fn router() -> Router<AppState> {
 fn the_proxy<'a>(state: &'a AppState, peer: IpAddr, headers: &HeaderMap) -> Result<&'a MailAuthSettings, ApiError> {
     let refuse = |why: &'static str| {
         tracing::warn!(target: "security", %peer, why, "mail authentication request refused");
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Only the configured mail proxy may ask here.",
-        )
+        ApiError::new(ErrorCode::Forbidden, "Only the configured mail proxy may ask here.")
     };
     let Some(settings) = state.mail_auth.as_deref() else {
         return Err(refuse("mail authentication is off (no --mail-auth-secret-file)"));
@@ -253,13 +249,10 @@ pub async fn json(
     let settings = the_proxy(&state, peer.ip(), &headers)?;
     let ApiJson(request) = request?;
     let client_ip = match request.client_ip.as_deref() {
-        Some(ip) => ip.trim().parse::<IpAddr>().map_err(|_| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                "client_ip is not an IP address.",
-            )
-        })?,
+        Some(ip) => ip
+            .trim()
+            .parse::<IpAddr>()
+            .map_err(|_| ApiError::new(ErrorCode::InvalidInput, "client_ip is not an IP address."))?,
         None => peer.ip(),
     }
     .to_canonical();

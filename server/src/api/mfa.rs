@@ -45,8 +45,10 @@ impl From<mfa::TotpSetup> for TotpSetupResponse {
     }
 }
 
-pub(super) fn shown(codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
+/// The codes of `username`, shown this once.
+pub(super) fn shown(username: &str, codes: Vec<RecoveryCode>) -> Json<RecoveryCodesResponse> {
     Json(RecoveryCodesResponse {
+        username: username.to_owned(),
         recovery_codes: codes.iter().map(RecoveryCode::display).collect(),
     })
 }
@@ -85,7 +87,7 @@ pub async fn activate(
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
     let code = OtpCode::parse(&request.code)?;
     let codes = mfa::activate(&state.db, &state.totp, &user.account, &code, state.clock.now(), &trail).await?;
-    Ok(shown(codes))
+    Ok(shown(&user.account.username, codes))
 }
 
 /// Turns 2FA off; needs the password and a current code or a recovery code.
@@ -140,5 +142,5 @@ pub async fn regenerate_recovery_codes(
         &trail,
     )
     .await?;
-    Ok(shown(codes))
+    Ok(shown(&user.account.username, codes))
 }

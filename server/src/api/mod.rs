@@ -11,6 +11,7 @@ mod mail_auth;
 mod mfa;
 mod notices;
 pub mod openapi;
+mod setup_links;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -48,6 +49,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// `None` when mail is off: no e-mailed codes then.
     pub mailer: Option<Arc<Mailer>>,
+    /// Where links in mails point: the public origin, else the address served.
+    pub links_base: Arc<str>,
     /// `None`: nobody may ask `/api/v1/mail/auth`.
     pub mail_auth: Option<Arc<MailAuthSettings>>,
     /// Recent failed mail logins, per user and client address.
@@ -71,6 +74,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(audit::router())
         .merge(notices::router())
         .merge(app_passwords::router())
+        .merge(setup_links::router())
         .merge(mail_auth::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })

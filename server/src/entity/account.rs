@@ -20,6 +20,11 @@ pub struct Model {
     pub email: Option<String>,
     pub email_codes: bool,
     pub email_code_hash: Option<String>,
+    /// The hash of the code the newest one replaced: recognised, never claimed.
+    pub email_code_previous_hash: Option<String>,
+    /// SHA-256 of the set-up link a customer e-mailed to this login.
+    pub setup_link_hash: Option<String>,
+    pub setup_link_expires_at: Option<i64>,
     pub email_code_expires_at: Option<i64>,
     pub email_code_sent_at: Option<i64>,
     pub email_code_failures: i32,

@@ -193,8 +193,18 @@ pub struct Filter {
     pub before: Option<i32>,
 }
 
-/// Newest first, at most `limit`.
-pub async fn list(db: &impl ConnectionTrait, filter: Filter, limit: u64) -> Result<Vec<security_event::Model>> {
+/// One page of the log.
+#[derive(Debug)]
+pub struct Page {
+    /// Newest first.
+    pub events: Vec<security_event::Model>,
+    /// Older events match too.
+    pub more: bool,
+}
+
+/// Newest first, at most `limit` (1 to [`MAX_PAGE`]).
+pub async fn list(db: &impl ConnectionTrait, filter: Filter, limit: u64) -> Result<Page> {
+    let limit = limit.clamp(1, MAX_PAGE);
     let mut query = security_event::Entity::find();
     if let Some(username) = filter.username {
         query = query.filter(security_event::Column::AccountUsername.eq(username));
@@ -208,9 +218,13 @@ pub async fn list(db: &impl ConnectionTrait, filter: Filter, limit: u64) -> Resu
     if let Some(before) = filter.before {
         query = query.filter(security_event::Column::Id.lt(before));
     }
-    Ok(query
+    // One more than asked for tells whether there are older ones.
+    let mut events = query
         .order_by_desc(security_event::Column::Id)
-        .limit(limit.clamp(1, MAX_PAGE))
+        .limit(limit + 1)
         .all(db)
-        .await?)
+        .await?;
+    let more = events.len() as u64 > limit;
+    events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(Page { events, more })
 }

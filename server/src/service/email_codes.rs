@@ -103,6 +103,11 @@ pub async fn send(
         return Err(ServiceError::MailUnavailable);
     }
     account::Entity::update_many()
+        // Both sides read the row as it was: the previous hash is the one replaced.
+        .col_expr(
+            account::Column::EmailCodePreviousHash,
+            Expr::col(account::Column::EmailCodeHash),
+        )
         .col_expr(
             account::Column::EmailCodeHash,
             Expr::value(code_hash(account.id, &code)),
@@ -119,25 +124,40 @@ pub async fn send(
     Ok(Sent { to: mask_email(&to) })
 }
 
+/// What became of a typed e-mailed code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// It was the live code, now used.
+    Used,
+    /// It was the code of an older mail, replaced by a newer one.
+    Superseded,
+    Wrong,
+}
+
 /// Claims the account's e-mailed code if `code` is it and it is still valid:
 /// one conditional UPDATE, so a code is used once even by concurrent
-/// requests. A wrong code counts against the live one, which is void after
-/// [`TRIES`].
-pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, now: UnixTime) -> Result<bool> {
+/// requests. A wrong code (an older mail's too) counts against the live one,
+/// which is void after [`TRIES`].
+pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, now: UnixTime) -> Result<Claim> {
     use sea_orm::sea_query::ExprTrait as _;
+    let hash = code_hash(account_id, code.as_str());
     let claimed = account::Entity::update_many()
         .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
+        .col_expr(
+            account::Column::EmailCodePreviousHash,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
         .col_expr(account::Column::EmailCodeFailures, Expr::value(0))
         .col_expr(account::Column::EmailCodeSentAt, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(account_id))
-        .filter(account::Column::EmailCodeHash.eq(code_hash(account_id, code.as_str())))
+        .filter(account::Column::EmailCodeHash.eq(hash.as_str()))
         .filter(account::Column::EmailCodeExpiresAt.gt(now))
         .filter(account::Column::EmailCodeFailures.lt(TRIES))
         .exec(db)
         .await?;
     if claimed.rows_affected == 1 {
-        return Ok(true);
+        return Ok(Claim::Used);
     }
     account::Entity::update_many()
         .col_expr(
@@ -159,7 +179,12 @@ pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, n
         .filter(account::Column::EmailCodeFailures.gte(TRIES))
         .exec(db)
         .await?;
-    Ok(false)
+    let superseded = account::Entity::find_by_id(account_id)
+        .filter(account::Column::EmailCodePreviousHash.eq(hash.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(if superseded { Claim::Superseded } else { Claim::Wrong })
 }
 
 /// Six digits, uniformly: 32-bit draws at or above the largest multiple of a

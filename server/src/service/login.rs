@@ -72,13 +72,13 @@ pub async fn code_step(
             logged_in(db, account, now, trail).await?;
             Ok((token, verified))
         }
-        Err(ServiceError::InvalidCode) => {
+        Err(wrong @ (ServiceError::InvalidCode | ServiceError::SupersededCode)) => {
             if sessions::count_code_failure(db, pending).await? >= CODE_TRIES_PER_LOGIN {
                 sessions::delete(db, &pending.token).await?;
                 trail.record(db, Event::SecondStepFailed, &account, now).await?;
                 return Err(ServiceError::LoginExpired);
             }
-            Err(ServiceError::InvalidCode)
+            Err(wrong)
         }
         Err(other) => Err(other),
     }

@@ -74,6 +74,7 @@ pub fn status(policy: &TotpPolicy, account: &account::Model, recovery_codes_left
         },
         contact_email: account.email.clone(),
         email_codes: account.email_codes && account.email.is_some() && mail_on,
+        email_code_valid_for: email_codes::VALID_FOR.unsigned_abs(),
         recovery_codes_left: u32::try_from(recovery_codes_left).unwrap_or(u32::MAX),
     }
 }
@@ -142,7 +143,9 @@ pub async fn activate(
             .matching_step(&secret, code, now)
             .ok_or(ServiceError::InvalidCode)
     };
-    let step = noting_failures(db, trail, account, now, step.await).await?;
+    // A wrong code here is the user's typo while scanning, not a guess at a
+    // login: the log says so.
+    let step = noting_failures(db, trail, account, now, Event::SetupCodeFailed, step.await).await?;
 
     let txn = db.begin().await?;
     // Conditional on the pending secret still being the one checked, so two
@@ -325,19 +328,21 @@ pub async fn verify(
     trail: &Trail,
 ) -> Result<Verified> {
     let verified = check_factor(db, policy, account, factor, now, trail).await;
-    noting_failures(db, trail, account, now, verified).await
+    noting_failures(db, trail, account, now, Event::CodeFailed, verified).await
 }
 
-/// Logs a wrong code or a refused attempt, and passes the result on.
+/// Logs a wrong code (as `wrong`) or a refused attempt, and passes the
+/// result on.
 async fn noting_failures<T>(
     db: &(impl ConnectionTrait + TransactionTrait),
     trail: &Trail,
     account: &account::Model,
     now: UnixTime,
+    wrong: Event,
     result: Result<T>,
 ) -> Result<T> {
     let event = match &result {
-        Err(ServiceError::InvalidCode) => Event::CodeFailed,
+        Err(ServiceError::InvalidCode | ServiceError::SupersededCode) => wrong,
         Err(ServiceError::TooManyAttempts { .. }) => Event::Throttled,
         _ => return result,
     };
@@ -358,9 +363,11 @@ async fn check_factor(
         SecondFactor::Totp(code) if account.totp_secret.is_some() => claim_totp_step(db, policy, account, code, now)
             .await?
             .then_some(Verified::Totp),
-        SecondFactor::Totp(code) => email_codes::claim(db, account.id, code, now)
-            .await?
-            .then_some(Verified::EmailCode),
+        SecondFactor::Totp(code) => match email_codes::claim(db, account.id, code, now).await? {
+            email_codes::Claim::Used => Some(Verified::EmailCode),
+            email_codes::Claim::Superseded => return Err(ServiceError::SupersededCode),
+            email_codes::Claim::Wrong => None,
+        },
         SecondFactor::Recovery(code) => {
             // The claim, its event and its notice: all or none.
             let txn = db.begin().await?;

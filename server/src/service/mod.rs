@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod app_passwords;
 pub mod audit;
+pub mod device;
 pub mod email_codes;
 pub mod login;
 pub mod mail;
@@ -12,6 +13,7 @@ pub mod mfa;
 pub mod notices;
 pub mod password;
 pub mod sessions;
+pub mod setup_links;
 pub mod totp;
 
 use app::domain::{MailProtocol, ValidationError};
@@ -32,6 +34,12 @@ pub enum ServiceError {
     InvalidPassword,
     #[error("wrong or already used code")]
     InvalidCode,
+    #[error("an e-mailed code that a newer one replaced")]
+    SupersededCode,
+    #[error("no such event in the login's own log")]
+    EventNotFound,
+    #[error("the login has no contact address")]
+    NoContactAddress,
     #[error("too many wrong codes; retry in {retry_after} s")]
     TooManyAttempts { retry_after: u64 },
     #[error("the pending login ended: too many wrong codes")]

@@ -16,15 +16,15 @@ use std::time::Duration;
 use app::domain::SecurityEventKind as Event;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use super::mail::{Circumstances, Mail, Mailer, escape_html, html_page};
 use super::{Result, ServiceError, random_bytes, sessions, sha256_hex};
 use crate::clock::{Clock, UnixTime};
-use crate::entity::{account, notice};
+use crate::entity::{account, notice, security_event};
 
 /// How long a "This wasn't me" link works.
 pub const LINK_TTL: i64 = 30 * 24 * 60 * 60;
@@ -406,27 +406,71 @@ pub async fn report_not_me(
         .await?
         .ok_or(ServiceError::LinkNotFound)?;
     let account = super::accounts::get(&txn, row.account_id).await?;
-    sessions::delete_all_for(&txn, account.id).await?;
+    secure(&txn, &account, None, now, trail).await?;
+    txn.commit().await?;
+    Ok(account)
+}
+
+/// "This wasn't me" beside an event of the signed-in user's own log: the
+/// same as the notice's link, naming the event. An id that is not one of
+/// the login's own events is [`ServiceError::EventNotFound`].
+pub async fn report_event_not_me(
+    db: &DatabaseConnection,
+    account: &account::Model,
+    event_id: i32,
+    now: UnixTime,
+    trail: &super::audit::Trail,
+) -> Result<()> {
+    let event = security_event::Entity::find_by_id(event_id)
+        .filter(security_event::Column::AccountId.eq(account.id))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::EventNotFound)?;
+    let kind = event
+        .event
+        .parse::<Event>()
+        .map_or_else(|_| event.event.clone(), |kind| kind.label().to_owned());
+    let about = format!("About \u{201c}{kind}\u{201d} of {}", app::domain::format_utc(event.at));
+    let txn = db.begin().await?;
+    secure(&txn, account, Some(about), now, trail).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What a report does, in the caller's transaction: every session of the
+/// login ends, its unfinished set-up and e-mailed code are void, its app
+/// passwords revoked, and it is flagged for its owner and the administrators.
+async fn secure(
+    txn: &DatabaseTransaction,
+    account: &account::Model,
+    about: Option<String>,
+    now: UnixTime,
+    trail: &super::audit::Trail,
+) -> Result<()> {
+    sessions::delete_all_for(txn, account.id).await?;
     account::Entity::update_many()
         .col_expr(account::Column::TotpPendingSecret, Expr::value(Option::<String>::None))
         .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
         .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
         .col_expr(account::Column::FlaggedAt, Expr::value(now))
         .filter(account::Column::Id.eq(account.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let revoked = super::app_passwords::delete_all_for(&txn, account.id).await?;
+    let revoked = super::app_passwords::delete_all_for(txn, account.id).await?;
+    let detail = [about, super::app_passwords::revoked_too(revoked)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ");
     trail
         .record_detailed(
-            &txn,
+            txn,
             Event::ReportedNotMe,
-            &account,
-            super::app_passwords::revoked_too(revoked),
+            account,
+            Some(detail).filter(|d| !d.is_empty()),
             now,
         )
-        .await?;
-    txn.commit().await?;
-    Ok(account)
+        .await
 }
 
 #[cfg(test)]

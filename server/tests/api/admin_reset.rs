@@ -70,6 +70,7 @@ async fn an_administrator_switches_two_factor_off_with_its_own_password(db: Db) 
                 "totp": {"enabled": false, "period": 30},
                 "contact_email": null,
                 "email_codes": false,
+                "email_code_valid_for": 900,
                 "recovery_codes_left": 0
             })
         );

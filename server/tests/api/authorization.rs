@@ -129,6 +129,26 @@ fn table() -> Vec<Row> {
             password(),
             [401, 200, 404, 404, 404, 403],
         ),
+        // The package has no contact address to send a link to.
+        row(
+            M::POST,
+            "/api/v1/accounts/{id}/mfa/setup-link",
+            None,
+            [401, 409, 404, 404, 404, 403],
+        ),
+        // A set-up link's token is the proof, not the session.
+        row(
+            M::POST,
+            "/api/v1/setup-link/start",
+            Some(json!({"token": "0".repeat(64), "password": PASSWORD})),
+            [404, 404, 404, 404, 404, 404],
+        ),
+        row(
+            M::POST,
+            "/api/v1/setup-link/activate",
+            Some(json!({"token": "0".repeat(64), "code": "123456"})),
+            [404, 404, 404, 404, 404, 404],
+        ),
         row(
             M::POST,
             "/api/v1/me/mfa/totp/setup",
@@ -145,6 +165,13 @@ fn table() -> Vec<Row> {
         row(M::GET, "/api/v1/audit", None, [401, 404, 404, 404, 404, 200]),
         row(M::POST, "/api/v1/login/mfa", code(), [401, 401, 401, 401, 401, 401]),
         row(M::POST, "/api/v1/login/mfa/email", None, [401, 401, 401, 401, 401, 401]),
+        // Only one's own events; an id of nobody's is 404 for every login.
+        row(
+            M::POST,
+            "/api/v1/me/not-me",
+            Some(json!({"event_id": 999_999})),
+            [401, 404, 404, 404, 404, 404],
+        ),
         // The token is the proof, not the session: an unknown one is 404 for everybody.
         row(
             M::POST,

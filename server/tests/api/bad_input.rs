@@ -192,6 +192,9 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
         endpoint(&sub_login("totp/activate"), &["code"], &customer),
         endpoint(&sub_login("disable"), &["password"], &customer),
         endpoint("/api/v1/not-me", &["token"], &anonymous),
+        endpoint("/api/v1/me/not-me", &["event_id"], &logged_in),
+        endpoint("/api/v1/setup-link/start", &["token", "password"], &anonymous),
+        endpoint("/api/v1/setup-link/activate", &["token", "code"], &anonymous),
     ];
     // A pending set-up for the mailbox, so its activation looks at the code.
     expect_ok(
@@ -237,6 +240,7 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
             "totp": {"enabled": true, "period": 30},
             "contact_email": null,
             "email_codes": false,
+            "email_code_valid_for": 900,
             "recovery_codes_left": 10
         })
     );

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::helpers::{
     ADMIN, Browser, Db, MAIL_FROM, PASSWORD, RESEND_AFTER, STEP, T0, TestApp, assert_error, assert_status,
-    code_sent_to, expect_ok, on_both_databases, race_requests, retry_after, spawn_app, spawn_app_with_mail,
+    code_sent_to, error_body, expect_ok, on_both_databases, race_requests, retry_after, spawn_app, spawn_app_with_mail,
 };
 use crate::mail_sink::{MailSink, code_in};
 
@@ -183,8 +183,23 @@ async fn a_newer_code_voids_the_older_one(db: Db) {
     let newer = send_code(&browser, &sink).await;
     assert_ne!(older, newer, "two codes in a row were the same (one in a million)");
 
-    refused(&browser, &older).await;
+    // The older mail's code is told apart from a wrong one: it is the
+    // user's mistake, and the answer says which mail to use.
+    let (status, body) = error_body(browser.login_mfa(&older).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "superseded_code");
+    assert_eq!(
+        body["error"]["message"],
+        "A newer code was sent: use the latest e-mail."
+    );
+    assert_eq!(events(&app, "code_failed").await, 1, "it still counts as a wrong code");
+    refused(&browser, &other_than(&newer)).await;
     logged_in(&browser, &newer).await;
+
+    // Once the newest is used, neither mail's code says anything more.
+    assert_status(browser.logout().await, StatusCode::NO_CONTENT).await;
+    let again = pending(&app).await;
+    refused(&again, &older).await;
 }
 
 async fn a_new_code_may_be_asked_for_once_a_minute(db: Db) {
@@ -193,13 +208,13 @@ async fn a_new_code_may_be_asked_for_once_a_minute(db: Db) {
     let browser = pending(&app).await;
     send_code(&browser, &sink).await;
 
-    let too_soon = assert_error(
-        browser.send_email_code().await,
-        StatusCode::TOO_MANY_REQUESTS,
-        "resend_too_soon",
-    )
-    .await;
-    assert_eq!(retry_after(&too_soon), Some(60));
+    let too_soon = browser.send_email_code().await;
+    let header = retry_after(too_soon.headers());
+    let (status, body) = error_body(too_soon).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "resend_too_soon");
+    // In the header and in the body, for a client that counts down.
+    assert_eq!((header, body["error"]["retry_after"].as_u64()), (Some(60), Some(60)));
     // Typing the password again does not start a new minute.
     app.advance(RESEND_AFTER - 1);
     let other_browser = pending(&app).await;
@@ -320,7 +335,12 @@ async fn when_the_mail_server_is_down_nothing_changes_and_a_retry_works_at_once(
     let second = send_code(&browser, &sink).await;
     assert_ne!(first, second, "two codes in a row were the same (one in a million)");
     assert_eq!(events(&app, "email_code_sent").await, 2);
-    refused(&browser, &first).await;
+    assert_error(
+        browser.login_mfa(&first).await,
+        StatusCode::UNAUTHORIZED,
+        "superseded_code",
+    )
+    .await;
     logged_in(&browser, &second).await;
 }
 

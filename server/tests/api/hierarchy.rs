@@ -229,6 +229,7 @@ async fn a_customer_enables_two_factor_for_its_mailbox_with_its_own_password(db:
             "totp": {"enabled": true, "period": 30},
             "contact_email": null,
             "email_codes": false,
+            "email_code_valid_for": 900,
             "recovery_codes_left": 9
         })
     );

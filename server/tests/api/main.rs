@@ -23,4 +23,5 @@ mod notices;
 mod replay_and_concurrency;
 mod security_headers;
 mod security_log;
+mod setup_links;
 mod throttling;

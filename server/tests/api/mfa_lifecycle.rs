@@ -120,6 +120,7 @@ async fn the_whole_two_factor_lifecycle_works(db: Db) {
             "totp": {"enabled": true, "period": 30},
             "contact_email": null,
             "email_codes": false,
+            "email_code_valid_for": 900,
             "recovery_codes_left": 10
         })
     );
@@ -164,6 +165,7 @@ async fn the_whole_two_factor_lifecycle_works(db: Db) {
             "totp": {"enabled": false, "period": 30},
             "contact_email": null,
             "email_codes": false,
+            "email_code_valid_for": 900,
             "recovery_codes_left": 0
         })
     );
@@ -189,6 +191,7 @@ async fn setting_up_changes_nothing_until_a_code_activates_it(db: Db) {
             "totp": {"enabled": false, "period": 30},
             "contact_email": null,
             "email_codes": false,
+            "email_code_valid_for": 900,
             "recovery_codes_left": 0
         })
     );
@@ -481,6 +484,7 @@ async fn disabling_needs_the_password_and_a_valid_code(db: Db) {
             "totp": {"enabled": false, "period": 30},
             "contact_email": null,
             "email_codes": false,
+            "email_code_valid_for": 900,
             "recovery_codes_left": 0
         })
     );

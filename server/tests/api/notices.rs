@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ADMIN, Browser, Db, MAILBOX, NoticeRow, PASSWORD, RESEND_AFTER, STEP, TestApp, assert_error, assert_status,
-    expect_ok, on_both_databases, race_requests, recovery_codes_in, spawn_app_with_mail,
+    expect_ok, on_both_databases, race_requests, recovery_codes_in, spawn_app, spawn_app_with_mail,
 };
 use crate::mail_sink::{Mail, MailSink, link_in};
 
@@ -20,6 +20,7 @@ on_both_databases!(
     a_burst_of_concurrent_guesses_is_one_notice_too,
     this_wasnt_me_ends_every_session_voids_set_up_and_code_and_flags_the_login,
     a_this_wasnt_me_link_works_for_thirty_days,
+    this_wasnt_me_beside_an_own_event_does_what_the_link_does,
     a_notice_the_mail_server_refused_is_sent_once_by_the_next_server,
     a_notice_not_delivered_while_its_link_works_is_given_up,
     two_servers_on_one_database_send_each_notice_once,
@@ -701,4 +702,55 @@ async fn two_servers_on_one_database_send_each_notice_once(db: Db) {
     tokens.sort();
     tokens.dedup();
     assert_eq!(tokens.len(), 5, "five different notices");
+}
+
+async fn this_wasnt_me_beside_an_own_event_does_what_the_link_does(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_login(AccountKind::Customer, CUSTOMER, None).await;
+    app.create_login(AccountKind::Admin, ADMIN, None).await;
+    let admin = app.logged_in_as(ADMIN).await;
+    let here = app.logged_in_as(CUSTOMER).await;
+    app.advance(60);
+    let elsewhere = app.logged_in_as(CUSTOMER).await;
+    let event_id = |list: &Value| list["events"][0]["id"].as_i64().expect("an event id");
+    let own = event_id(&here.get_ok("/api/v1/me/events").await);
+    let admins = event_id(&admin.get_ok("/api/v1/me/events").await);
+
+    // Only one's own events: another login's is 404, like one that does not exist.
+    for id in [admins, 999_999] {
+        assert_error(
+            here.post_json("/api/v1/me/not-me", json!({"event_id": id})).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    assert_status(here.me().await, StatusCode::OK).await;
+
+    let reported = here.post_json("/api/v1/me/not-me", json!({"event_id": own})).await;
+    let cookie = reported
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(expect_ok(reported).await, json!({"username": CUSTOMER}));
+    assert!(
+        cookie.starts_with("tessera_session=;"),
+        "the session cookie is cleared: {cookie}"
+    );
+    // Every session ends, this one too; the login is flagged, and the log
+    // names the event it was about.
+    for browser in [&here, &elsewhere] {
+        assert_error(browser.me().await, StatusCode::UNAUTHORIZED, "not_logged_in").await;
+    }
+    assert_ne!(
+        row_of(&admin.get_ok("/api/v1/accounts").await, CUSTOMER)["flagged_at"],
+        Value::Null
+    );
+    let log = admin
+        .get_ok(&format!("/api/v1/audit?account={CUSTOMER}&event=reported_not_me"))
+        .await;
+    let detail = log["events"][0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("About \u{201c}Logged in\u{201d} of 20"), "{log}");
 }

@@ -20,6 +20,8 @@ on_both_databases!(
     the_log_pages_by_id_and_clamps_the_page_size,
     a_query_the_log_does_not_understand_is_a_bad_request,
     my_events_are_my_own_newest_first_and_at_most_twenty,
+    events_name_the_browser_in_words,
+    a_typo_while_setting_up_the_app_is_logged_as_such,
     a_failed_login_for_an_unknown_name_is_logged_under_that_name_with_no_login,
     the_combined_login_is_logged_like_the_two_step_one,
     a_long_user_agent_is_cut_to_512_characters,
@@ -114,6 +116,30 @@ async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_brows
         Some(CUSTOMER),
         "Firefox/customer",
     );
+    // A typo while setting up its own app first.
+    let setup = expect_ok(
+        customer
+            .post_json("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD}))
+            .await,
+    )
+    .await;
+    let typo = wrong_code(setup["secret"].as_str().expect("a secret"), app.now());
+    assert_error(
+        customer
+            .post_json("/api/v1/me/mfa/totp/activate", json!({"code": typo}))
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_code",
+    )
+    .await;
+    note(
+        &mut expected,
+        app.now(),
+        "setup_code_failed",
+        CUSTOMER,
+        None,
+        "Firefox/customer",
+    );
     let (customer_secret, _) = app.enable_totp(&customer).await;
     note(
         &mut expected,
@@ -121,6 +147,30 @@ async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_brows
         "mfa_enabled",
         CUSTOMER,
         None,
+        "Firefox/customer",
+    );
+    // A set-up link for a package of its with a contact address.
+    let linked = app
+        .create_login_with_email(
+            AccountKind::Package,
+            "p-link",
+            Some(CUSTOMER),
+            "link@example.com",
+            false,
+        )
+        .await;
+    expect_ok(
+        customer
+            .post_json(&format!("/api/v1/accounts/{linked}/mfa/setup-link"), json!(null))
+            .await,
+    )
+    .await;
+    note(
+        &mut expected,
+        app.now(),
+        "setup_link_sent",
+        "p-link",
+        Some(CUSTOMER),
         "Firefox/customer",
     );
 
@@ -614,6 +664,68 @@ async fn my_events_are_my_own_newest_first_and_at_most_twenty(db: Db) {
         .collect();
     assert_eq!(kinds, ["mfa_enabled", "login_succeeded"], "{theirs}");
     assert_eq!(events_of(&theirs)[0]["actor"], CUSTOMER);
+    assert_eq!(theirs["more"], false);
+
+    // 26 of the customer's own: 20, then the 6 before the last id shown.
+    assert_eq!(mine["more"], true);
+    let last = ids.last().expect("20 ids");
+    let older = customer.get_ok(&format!("/api/v1/me/events?before={last}")).await;
+    assert_eq!(events_of(&older).len(), 6, "{older}");
+    assert!(ids_of(&older).iter().all(|id| id < last));
+    assert!(events_of(&older).iter().all(|e| e["account"] == CUSTOMER), "{older}");
+    assert_eq!(older["more"], false);
+    // Paging cannot reach another login's events, and nonsense is a 400.
+    let past_theirs = mailbox.get_ok(&format!("/api/v1/me/events?before={last}")).await;
+    assert!(
+        events_of(&past_theirs).iter().all(|e| e["account"] == MAILBOX),
+        "{past_theirs}"
+    );
+    assert_error(
+        customer.get("/api/v1/me/events?before=x").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    )
+    .await;
+}
+
+async fn events_name_the_browser_in_words(db: Db) {
+    let app = spawn_app(db).await;
+    app.two_customers().await;
+    let firefox = app.new_browser_with_user_agent(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    );
+    expect_ok(firefox.login(CUSTOMER, PASSWORD).await).await;
+    let mine = firefox.get_ok("/api/v1/me/events").await;
+    let newest = &events_of(&mine)[0];
+    assert_eq!(newest["event"], "login_succeeded");
+    assert_eq!(newest["device"], "Firefox 128 on Windows 10");
+    assert!(newest["user_agent"].as_str().is_some_and(|ua| ua.contains("Gecko")));
+}
+
+async fn a_typo_while_setting_up_the_app_is_logged_as_such(db: Db) {
+    let app = spawn_app(db).await;
+    app.two_customers().await;
+    let customer = app.logged_in_as(CUSTOMER).await;
+    let setup = expect_ok(
+        customer
+            .post_json("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD}))
+            .await,
+    )
+    .await;
+    let wrong = wrong_code(setup["secret"].as_str().expect("a secret"), app.now());
+    assert_error(
+        customer
+            .post_json("/api/v1/me/mfa/totp/activate", json!({"code": wrong}))
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_code",
+    )
+    .await;
+    let kinds: Vec<String> = events_of(&customer.get_ok("/api/v1/me/events").await)
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(kinds, ["setup_code_failed", "login_succeeded"]);
 }
 
 async fn a_failed_login_for_an_unknown_name_is_logged_under_that_name_with_no_login(db: Db) {
