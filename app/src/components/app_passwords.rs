@@ -12,7 +12,8 @@ use crate::api::{
 use crate::client::{self, ClientError};
 use crate::components::{CopyButton, ErrorNote, Field, Modal};
 use crate::domain::{
-    AppPasswordName, MailProtocol, MailProtocols, Password, SecondFactor, format_utc, parse_lifetime_days,
+    AppPasswordName, MailProtocol, MailProtocols, Password, SecondFactor, format_duration, format_utc,
+    parse_lifetime_days,
 };
 
 /// Whose app passwords a section shows.
@@ -375,9 +376,10 @@ fn CreateForm(
         spawn_local(async move {
             match client::send_confirmation_code().await {
                 Ok(answer) => sent.set(Some(format!(
-                    "We sent a code to {}. It is valid for {} minutes.",
+                    "We sent a code to {} at {}. It is valid for {}.",
                     answer.sent_to,
-                    answer.valid_for / 60
+                    super::clock::now_hh_mm(),
+                    format_duration(answer.valid_for)
                 ))),
                 Err(ClientError { message, .. }) => sent.set(Some(message)),
             }
