@@ -141,19 +141,21 @@ pub fn AppPasswords(
 /// Help page 002: "Make sure to setup an Application Password if you want
 /// to use ActiveSync", for whoever reads the section.
 fn advice(of: &AppPasswordsOf, required: bool) -> String {
+    // In the page's own words: webmail says MFA, the User Panel 2FA.
+    let noun = super::Surface::current().noun();
     match (of, required) {
         (AppPasswordsOf::Me { .. }, true) => "Make sure to set up an app password for each mail app (Outlook, \
             Thunderbird, your phone's Mail, ActiveSync): the mailbox's password no longer works in them."
             .to_owned(),
-        (AppPasswordsOf::Me { .. }, false) => "Mail apps and ActiveSync phones still log in with the mailbox's \
-            password. Once two-factor authentication is on, each needs an app password: one per device, so that a \
-            lost phone is revoked without changing your password."
-            .to_owned(),
+        (AppPasswordsOf::Me { .. }, false) => format!(
+            "Mail apps and ActiveSync phones still log in with the mailbox's password. Once {noun} is on, each \
+             needs an app password: one per device, so that a lost phone is revoked without changing your password."
+        ),
         (AppPasswordsOf::Login { username, .. }, true) => {
-            format!("{username} has two-factor authentication: its mail apps log in with app passwords only.")
+            format!("{username} has {noun}: its mail apps log in with app passwords only.")
         }
         (AppPasswordsOf::Login { username, .. }, false) => {
-            format!("{username} has no two-factor authentication: its mail apps may also use its password.")
+            format!("{username} has no {noun}: its mail apps may also use its password.")
         }
     }
 }

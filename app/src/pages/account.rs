@@ -78,7 +78,7 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoVi
             <div class="warning admin-nudge" role="status">
                 <p>
                     <strong>"Your administrator login has no two-factor authentication."</strong>
-                    " It can switch off anyone's: protect it with an authenticator app."
+                    " It can deactivate anyone's: protect it with an authenticator app."
                 </p>
                 <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Enable)>
                     "Activate two-factor authentication"
