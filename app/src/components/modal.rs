@@ -53,9 +53,11 @@ mod browser {
     use wasm_bindgen::closure::Closure;
     use web_sys::{Element, HtmlDialogElement, HtmlElement, MutationObserver, MutationObserverInit};
 
-    /// What can take the focus in a dialog, first the fields. A field marked
-    /// `autofocus` wins over both.
-    const FIELDS: &str = "[autofocus], input:not([disabled]), select:not([disabled]), textarea:not([disabled])";
+    /// What can take the focus in a dialog, first the fields one types in. A
+    /// field marked `autofocus` wins over both. Not a checkbox: the one under
+    /// the recovery codes would scroll the codes out of sight.
+    const FIELDS: &str = "[autofocus], input:not([disabled]):not([type=checkbox]):not([type=radio]), \
+                          select:not([disabled]), textarea:not([disabled])";
     const CONTROLS: &str = "button:not([disabled]), a[href]";
     /// What Tab stops at.
     const TABBABLE: &str = "input:not([disabled]), select:not([disabled]), textarea:not([disabled]), \
