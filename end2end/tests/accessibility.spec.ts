@@ -8,6 +8,7 @@ import {
   enableMfaThroughApi,
   expect,
   logIn,
+  logInWithCode,
   loginRequiredDialog,
   mfaSection,
   openWebmail,
@@ -102,12 +103,7 @@ test("webmail's code pop-up, and My Account with 2FA on", async ({ page, user })
   await expectAccessible(page, 'the code pop-up');
 
   const { app } = await enableMfaThroughApi(user);
-  await page.goto('/');
-  await page.getByLabel('Username', { exact: true }).fill(user.username);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.getByLabel('Authentication code').fill(await app.freshCode());
-  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await logInWithCode(page, user, app);
   await expect(mfaSection(page).getByTestId('recovery-codes-left')).toBeVisible();
   await expectAccessible(page, '/account with 2FA on');
 });

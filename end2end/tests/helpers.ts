@@ -166,6 +166,15 @@ export async function submitPassword(page: Page, user: User, password = user.pas
   await submit.click();
 }
 
+/** Logs in with the password and a fresh code from `app`, and lands on My Account. */
+export async function logInWithCode(page: Page, user: User, app: Authenticator): Promise<void> {
+  await openLoginPage(page);
+  await submitPassword(page, user);
+  await page.getByLabel('Authentication code').fill(await app.freshCode());
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expectAccountPage(page);
+}
+
 /** Logs in where no second factor is asked for, and lands on My Account. */
 export async function logIn(page: Page, user: User): Promise<void> {
   await openLoginPage(page);

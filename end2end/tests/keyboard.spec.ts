@@ -7,6 +7,7 @@ import {
   expect,
   loginRequiredDialog,
   logIn,
+  logInWithCode,
   mfaSection,
   openWebmail,
   test,
@@ -175,13 +176,7 @@ test('My Account: the set-up dialog and its QR step by keyboard', async ({ page,
 
 test('My Account with 2FA on: disabling and new recovery codes by keyboard', async ({ page, user }) => {
   const { app } = await enableMfaThroughApi(user);
-  await page.goto('/');
-  await page.getByLabel('Username', { exact: true }).fill(user.username);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.getByLabel('Authentication code').fill(await app.freshCode());
-  await page.getByRole('button', { name: 'Verify' }).click();
-  await expect(mfaSection(page)).toBeVisible();
+  await logInWithCode(page, user, app);
 
   for (const [button, title] of [
     ['Deactivate two-factor authentication', 'Deactivate two-factor authentication'],
