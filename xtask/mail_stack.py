@@ -234,7 +234,8 @@ def main():
     conf = os.path.join(d, "dovecot.conf")
     with open(conf, "w", opener=private) as f:
         f.write(dovecot_config(d, *dovecot_ports, backend_secret, args.master_user))
-    dovecot = subprocess.Popen(["dovecot", "-F", "-c", conf], stdin=subprocess.DEVNULL)
+    # stdout is where we tell our caller the ports: nothing else may write there.
+    dovecot = subprocess.Popen(["dovecot", "-F", "-c", conf], stdin=subprocess.DEVNULL, stdout=sys.stderr)
     running.append(dovecot)
     for port in dovecot_ports:
         wait_for_port(port, dovecot, "dovecot")
@@ -265,6 +266,7 @@ def main():
     nginx = subprocess.Popen(
         ["nginx", "-c", conf, "-p", d, "-e", os.path.join(d, "nginx.log"), "-g", "daemon off;"],
         stdin=subprocess.DEVNULL,
+        stdout=sys.stderr,
     )
     running.append(nginx)
     for port in nginx_ports:

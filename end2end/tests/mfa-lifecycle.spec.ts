@@ -75,7 +75,7 @@ test('two-factor authentication: enable, log in with a code and a recovery code,
 
   await test.step('the codes can be copied and downloaded', async () => {
     await expect(dialog.getByRole('status').filter({ hasText: 'is now active' })).toHaveText('Two-factor authentication is now active.');
-    await dialog.getByRole('button', { name: 'Copy' }).click();
+    await dialog.getByRole('button', { name: 'Copy', exact: true }).click();
     await expect(dialog.getByText('Copied to the clipboard.')).toBeVisible();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(recoveryCodes.join('\n'));
 
