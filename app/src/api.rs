@@ -174,6 +174,10 @@ pub struct MeResponse {
     pub username: String,
     pub kind: AccountKind,
     pub mfa: MfaStatus,
+    /// This session logged in with a recovery code, and the app has not moved
+    /// to a new phone since: the page offers to move it.
+    #[serde(default)]
+    pub via_recovery_code: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

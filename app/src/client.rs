@@ -51,8 +51,8 @@ impl ClientError {
     }
 }
 
-pub async fn login(request: &LoginRequest) -> Result<LoginResponse, ClientError> {
-    post_json("/api/v1/login", request).await
+pub async fn login(request: LoginRequest) -> Result<LoginResponse, ClientError> {
+    post_json("/api/v1/login", &request).await
 }
 
 pub async fn login_mfa(code: String) -> Result<LoginResponse, ClientError> {
@@ -91,6 +91,16 @@ pub async fn totp_activate(code: String) -> Result<RecoveryCodesResponse, Client
     post_json("/api/v1/me/mfa/totp/activate", &TotpActivateRequest { code }).await
 }
 
+/// Moving the app to a new phone, step one: a new secret for it.
+pub async fn totp_move_start(password: String, code: String) -> Result<TotpSetupResponse, ClientError> {
+    post_json("/api/v1/me/mfa/totp/move", &PasswordAndCodeRequest { password, code }).await
+}
+
+/// Step two: the new phone's first code; the old app's codes stop working.
+pub async fn totp_move_confirm(code: String) -> Result<(), ClientError> {
+    post_no_content("/api/v1/me/mfa/totp/move/confirm", Some(&TotpActivateRequest { code })).await
+}
+
 pub async fn totp_disable(password: String, code: String) -> Result<(), ClientError> {
     post_no_content(
         "/api/v1/me/mfa/totp/disable",
@@ -108,8 +118,8 @@ pub async fn regenerate_recovery_codes(password: String, code: String) -> Result
 }
 
 /// The User Panel's login: password with the code appended.
-pub async fn login_combined(request: &CombinedLoginRequest) -> Result<LoginResponse, ClientError> {
-    post_json("/api/v1/login/combined", request).await
+pub async fn login_combined(request: CombinedLoginRequest) -> Result<LoginResponse, ClientError> {
+    post_json("/api/v1/login/combined", &request).await
 }
 
 /// The signed-in user's own security events, a page of 20 (older than `before`).
@@ -183,9 +193,9 @@ pub async fn app_passwords(of: Option<i32>) -> Result<AppPasswordList, ClientErr
 /// A new app password, shown once in the answer.
 pub async fn create_app_password(
     of: Option<i32>,
-    request: &NewAppPasswordRequest,
+    request: NewAppPasswordRequest,
 ) -> Result<AppPasswordCreated, ClientError> {
-    post_json(&app_passwords_path(of), request).await
+    post_json(&app_passwords_path(of), &request).await
 }
 
 pub async fn revoke_app_password(of: Option<i32>, id: i32) -> Result<(), ClientError> {

@@ -13,7 +13,9 @@ import {
   test,
 } from './helpers';
 
-const resetLabel = '2FA switched off by an administrator';
+// Each surface names the second factor in its own words.
+const resetLabel = '2FA deactivated by an administrator';
+const resetLabelInMyAccount = 'Two-factor authentication deactivated by an administrator';
 
 test('an administrator finds a login with 2FA on, switches it off, and the security log and the user both see it', async ({
   page,
@@ -87,7 +89,7 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
     await expect(events.first()).toContainText(`by ${admin.username}`);
     await expect(events.first()).toContainText(`Login: ${target.username}`);
     // Older entries of this login: its 2FA being enabled, its login.
-    await expect(events.filter({ hasText: '2FA enabled' })).toHaveCount(1);
+    await expect(events.filter({ hasText: '2FA activated' })).toHaveCount(1);
     await expectNoHorizontalScroll(page);
   });
 
@@ -107,7 +109,7 @@ test('an administrator finds a login with 2FA on, switches it off, and the secur
     const recent = eventsSection(page).getByRole('listitem');
     // Newest first: this login, then the reset.
     await expect(recent.first()).toContainText('Logged in');
-    const reset = recent.filter({ hasText: resetLabel });
+    const reset = recent.filter({ hasText: resetLabelInMyAccount });
     await expect(reset).toHaveCount(1);
     await expect(reset).toContainText(`by ${admin.username}`);
     await expectNoHorizontalScroll(page);

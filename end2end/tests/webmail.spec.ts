@@ -140,7 +140,7 @@ test('webmail: enable MFA from My account, log in through the code pop-up, disab
   await test.step('the security events show on the Recent activity tab', async () => {
     await page.getByRole('tab', { name: 'Recent activity' }).click();
     const panel = page.getByRole('tabpanel', { name: 'Recent activity' });
-    await expect(panel.getByText('2FA disabled', { exact: true })).toBeVisible();
+    await expect(panel.getByText('MFA disabled', { exact: true })).toBeVisible();
     await expect(panel.getByText('Wrong or reused code', { exact: true })).toBeVisible();
   });
 });

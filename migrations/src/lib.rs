@@ -11,6 +11,7 @@ mod m20261123_000002_security_events;
 mod m20261124_000003_email_codes_and_notices;
 mod m20261202_000004_app_passwords;
 mod m20261202_000005_superseded_codes_and_setup_links;
+mod m20261202_000006_recovery_code_sessions;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_email_codes_and_notices::Migration),
             Box::new(m20261202_000004_app_passwords::Migration),
             Box::new(m20261202_000005_superseded_codes_and_setup_links::Migration),
+            Box::new(m20261202_000006_recovery_code_sessions::Migration),
         ]
     }
 }

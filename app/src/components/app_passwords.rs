@@ -4,13 +4,12 @@
 //! customer those of its mailboxes, an administrator revokes them.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::{
     ActiveFactor, AppPasswordCreated, AppPasswordList, AppPasswordSummary, MailClientSettings, NewAppPasswordRequest,
 };
 use crate::client::{self, ClientError};
-use crate::components::{CopyButton, ErrorNote, Field, Modal};
+use crate::components::{CopyButton, ErrorNote, Field, Modal, submission};
 use crate::domain::{
     AppPasswordName, MailProtocol, MailProtocols, Password, SecondFactor, format_duration, format_utc,
     parse_lifetime_days,
@@ -297,7 +296,6 @@ fn CreateForm(
     let code_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let sent = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
 
     let factor = match &of {
         AppPasswordsOf::Me { factor } => *factor,
@@ -325,6 +323,18 @@ fn CreateForm(
             .map(|(p, _)| p)
             .collect()
     };
+    let create = submission(
+        move |request: &NewAppPasswordRequest| client::create_app_password(id, request.clone()),
+        move |answer| match answer {
+            Ok(answer) => created.set(Some(answer)),
+            Err(e) => {
+                password.set(String::new());
+                code.set(String::new());
+                error.set(Some(e.message));
+            }
+        },
+    );
+    let busy = create.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let protocols = chosen();
@@ -352,40 +362,32 @@ fn CreateForm(
         if invalid || busy.get_untracked() {
             return;
         }
-        busy.set(true);
         error.set(None);
-        let request = NewAppPasswordRequest {
+        create.dispatch(NewAppPasswordRequest {
             name: name.get_untracked(),
             protocols,
             expires_in_days,
             password: password.get_untracked(),
             code: (factor != ActiveFactor::None).then_some(typed_code),
-        };
-        spawn_local(async move {
-            match client::create_app_password(id, &request).await {
-                Ok(answer) => created.set(Some(answer)),
-                Err(e) => {
-                    password.set(String::new());
-                    code.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
         });
     };
-    let send_code = move |_| {
-        sent.set(None);
-        spawn_local(async move {
-            match client::send_confirmation_code().await {
-                Ok(answer) => sent.set(Some(format!(
+    let mail_code = submission(
+        |(): &()| client::send_confirmation_code(),
+        move |answer| {
+            sent.set(Some(match answer {
+                Ok(answer) => format!(
                     "We sent a code to {} at {}. It is valid for {}.",
                     answer.sent_to,
                     super::clock::now_hh_mm(),
                     format_duration(answer.valid_for)
-                ))),
-                Err(ClientError { message, .. }) => sent.set(Some(message)),
-            }
-        });
+                ),
+                Err(ClientError { message, .. }) => message,
+            }))
+        },
+    );
+    let send_code = move |_| {
+        sent.set(None);
+        mail_code.dispatch(());
     };
     let protocol_boxes = MailProtocol::ALL
         .into_iter()
@@ -512,7 +514,6 @@ fn RevokeDialog(
     close: Callback<Option<String>>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let (question, done_message) = match &password {
         Some(p) => (
             format!("Revoke \u{201c}{}\u{201d}?", p.name),
@@ -524,30 +525,33 @@ fn RevokeDialog(
         ),
     };
     let target = password.map(|p| p.id);
-    let revoke = move |_| {
-        busy.set(true);
-        let done_message = done_message.clone();
-        spawn_local(async move {
-            let result = match target {
+    let revoke = submission(
+        move |(): &()| async move {
+            match target {
                 Some(id) => client::revoke_app_password(of, id).await,
                 None => client::revoke_all_app_passwords(of).await,
-            };
-            busy.set(false);
-            match result {
-                Ok(()) => close.run(Some(done_message)),
-                // Revoked meanwhile (another tab, an administrator): done too.
-                Err(e) if e.status == 404 => close.run(Some(done_message)),
-                Err(e) => error.set(Some(e.message)),
             }
-        });
-    };
+        },
+        move |answer| match answer {
+            Ok(()) => close.run(Some(done_message.clone())),
+            // Revoked meanwhile (another tab, an administrator): done too.
+            Err(e) if e.status == 404 => close.run(Some(done_message.clone())),
+            Err(e) => error.set(Some(e.message)),
+        },
+    );
+    let busy = revoke.pending();
     view! {
         <Modal id="revoke-app-password" title="Revoke app password" on_cancel=Callback::new(move |()| close.run(None))>
             <p class="question"><strong>{question}</strong></p>
             <p>"Mail apps that use it can no longer log in, at once. This cannot be undone: they need a new one."</p>
             <ErrorNote message=error />
             <div class="actions">
-                <button type="button" class="danger" disabled=move || busy.get() on:click=revoke>"Revoke"</button>
+                <button type="button" class="danger" disabled=move || busy.get()
+                    on:click=move |_| {
+                        revoke.dispatch(());
+                    }>
+                    "Revoke"
+                </button>
                 <button type="button" class="secondary" on:click=move |_| close.run(None)>"Cancel"</button>
             </div>
         </Modal>

@@ -5,10 +5,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::Countdown;
 use super::clock;
-use crate::api::{ErrorCode, MfaMethod};
-use crate::client;
+use super::{Countdown, submission};
+use crate::api::{ErrorCode, LoginResponse, MfaMethod};
+use crate::client::{self, ClientError};
 use crate::domain::{OtpCode, RecoveryCode, format_duration};
 
 /// What was typed, which kind of code it is meant to be, and the messages.
@@ -21,14 +21,14 @@ pub struct CodeEntry {
     pub code: RwSignal<String>,
     /// The answer of the server, shown for the whole form.
     pub error: RwSignal<Option<String>>,
-    pub busy: RwSignal<bool>,
+    /// Sends a checked code.
+    verify: Action<String, Result<LoginResponse, ClientError>>,
     /// Where the e-mailed code stands.
     pub sent: RwSignal<Sent>,
     /// Seconds before the server sends another code.
     resend_in: Countdown,
     /// The check on submit, until the field changes again.
     submitted_error: RwSignal<Option<String>>,
-    on_done: Callback<()>,
     on_restart: Callback<Option<String>>,
 }
 
@@ -43,16 +43,26 @@ impl CodeEntry {
         on_done: Callback<()>,
         on_restart: Callback<Option<String>>,
     ) -> Self {
+        let code = RwSignal::new(String::new());
         let entry = Self {
             by_email: methods.contains(&MfaMethod::Email) && !methods.contains(&MfaMethod::Totp),
             use_recovery: RwSignal::new(false),
-            code: RwSignal::new(String::new()),
+            code,
             error,
-            busy: RwSignal::new(false),
+            verify: submission(
+                |code: &String| client::login_mfa(code.clone()),
+                move |answer| match answer {
+                    Ok(_) => on_done.run(()),
+                    Err(e) if e.code.ends_login() => on_restart.run(Some(e.message)),
+                    Err(e) => {
+                        code.set(String::new());
+                        error.set(Some(e.message));
+                    }
+                },
+            ),
             sent: RwSignal::new(Sent::Not),
             resend_in: Countdown::new(),
             submitted_error: RwSignal::new(None),
-            on_done,
             on_restart,
         };
         Effect::new(move |_| {
@@ -92,22 +102,16 @@ impl CodeEntry {
             OtpCode::parse(&value).map(|_| ())
         };
         self.submitted_error.set(checked.err().map(|e| e.message.to_owned()));
-        if self.submitted_error.get_untracked().is_some() || self.busy.get_untracked() {
+        if self.submitted_error.get_untracked().is_some() || self.verify.pending().get_untracked() {
             return;
         }
-        self.busy.set(true);
         self.error.set(None);
-        spawn_local(async move {
-            match client::login_mfa(value).await {
-                Ok(_) => self.on_done.run(()),
-                Err(e) if e.code.ends_login() => self.on_restart.run(Some(e.message)),
-                Err(e) => {
-                    self.code.set(String::new());
-                    self.error.set(Some(e.message));
-                }
-            }
-            self.busy.set(false);
-        });
+        self.verify.dispatch(value);
+    }
+
+    /// A code is on its way to the server.
+    pub fn busy(self) -> bool {
+        self.verify.pending().get()
     }
 
     /// Asks for a code by e-mail; a new one voids the one before. The button

@@ -75,13 +75,23 @@ pub fn Field(
     }
 }
 
-/// A form-level error, announced to screen readers.
+/// A form-level error, announced to screen readers, and scrolled into sight
+/// when it appears (in a phone's sheet it would open under the buttons).
 #[component]
 pub fn ErrorNote(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    let note = NodeRef::<leptos::html::P>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(note) = note.get() {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            note.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
     move || {
         message
             .get()
-            .map(|m| view! { <p class="error-note" role="alert">{m}</p> })
+            .map(|m| view! { <p class="error-note" role="alert" node_ref=note>{m}</p> })
     }
 }
 

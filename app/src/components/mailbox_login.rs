@@ -13,7 +13,6 @@ pub struct MailboxLogin {
     pub password: RwSignal<String>,
     /// The answer of the server, shown for the whole form.
     pub error: RwSignal<Option<String>>,
-    pub busy: RwSignal<bool>,
     /// The address is checked from the first submit on, then while typing,
     /// so a half-typed address is not called wrong early.
     email_checked: RwSignal<bool>,
@@ -26,7 +25,6 @@ impl MailboxLogin {
             email: RwSignal::new(String::new()),
             password: RwSignal::new(String::new()),
             error: RwSignal::new(None),
-            busy: RwSignal::new(false),
             email_checked: RwSignal::new(false),
             password_error: RwSignal::new(None),
         }
@@ -45,8 +43,7 @@ impl MailboxLogin {
         })
     }
 
-    /// On submit: both fields checked; when both pass and no request is in
-    /// flight, the form turns busy and answers what to send.
+    /// On submit: both fields checked; when both pass, what to send.
     pub fn take(self) -> Option<(Username, Password)> {
         self.email_checked.set(true);
         let address = Username::parse_email(&self.email.get_untracked());
@@ -56,18 +53,19 @@ impl MailboxLogin {
         let (Ok(address), Ok(password)) = (address, password) else {
             return None;
         };
-        if self.busy.get_untracked() {
-            return None;
-        }
-        self.busy.set(true);
         self.error.set(None);
         Some((address, password))
     }
 }
 
-/// The form's fields, its message and its button (disabled until hydrated).
+/// The form's fields, its message and its button (disabled until hydrated,
+/// and while `busy` sending).
 #[component]
-pub fn MailboxLoginFields(form: MailboxLogin, #[prop(optional)] password_hint: Option<&'static str>) -> impl IntoView {
+pub fn MailboxLoginFields(
+    form: MailboxLogin,
+    #[prop(into)] busy: Signal<bool>,
+    #[prop(optional)] password_hint: Option<&'static str>,
+) -> impl IntoView {
     let hydrated = use_hydrated();
     view! {
         <Field id="email" label="E-mail address" value=form.email input_type="email" inputmode="email"
@@ -75,6 +73,6 @@ pub fn MailboxLoginFields(form: MailboxLogin, #[prop(optional)] password_hint: O
         <Field id="password" label="Password" value=form.password input_type="password"
             hint=password_hint autocomplete="current-password" error=form.password_error />
         <ErrorNote message=form.error />
-        <button type="submit" disabled=move || !hydrated.get() || form.busy.get()>{move || login_label(hydrated.get())}</button>
+        <button type="submit" disabled=move || !hydrated.get() || busy.get()>{move || login_label(hydrated.get())}</button>
     }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::AccountSummary;
 use crate::client;
-use crate::components::{Brand, ErrorNote, Field, Modal, Surface};
+use crate::components::{Brand, ErrorNote, Field, Modal, Surface, submission};
 use crate::domain::Password;
 
 /// A login the dialogs act on.
@@ -56,30 +56,28 @@ pub fn SwitchOffDialog(login: Login, password_label: &'static str, close: Callba
     let password = RwSignal::new(String::new());
     let password_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let Login { id, username } = login;
     let surface = Surface::current();
     let question = format!("{} for {username}?", surface.disable());
+    let switch_off = submission(
+        move |password: &String| client::account_mfa_disable(id, password.clone()),
+        move |answer| match answer {
+            Ok(()) => close.run(Some(username.clone())),
+            Err(e) => {
+                password.set(String::new());
+                error.set(Some(e.message));
+            }
+        },
+    );
+    let busy = switch_off.pending();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = password.get_untracked();
         password_error.set(Password::parse(&value).err().map(|e| e.message.to_owned()));
-        if password_error.get_untracked().is_some() || busy.get_untracked() {
-            return;
+        if password_error.get_untracked().is_none() && !busy.get_untracked() {
+            error.set(None);
+            switch_off.dispatch(value);
         }
-        busy.set(true);
-        error.set(None);
-        let username = username.clone();
-        spawn_local(async move {
-            match client::account_mfa_disable(id, value).await {
-                Ok(()) => close.run(Some(username)),
-                Err(e) => {
-                    password.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
     };
     view! {
         <Modal id="switch-off-mfa" title=surface.disable() on_cancel=Callback::new(move |()| close.run(None))>
@@ -112,29 +110,29 @@ pub struct FlagDismissed(pub Callback<String>);
 #[component]
 pub fn FlagBadge(login: Login, flagged_at: i64) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let dismissed = use_context::<FlagDismissed>();
-    let dismiss = move |_| {
-        let login = login.clone();
-        busy.set(true);
-        spawn_local(async move {
-            match client::dismiss_flag(login.id).await {
-                Ok(()) => {
-                    if let Some(FlagDismissed(then)) = dismissed {
-                        then.run(login.username);
-                    }
+    let id = login.id;
+    let dismiss = submission(
+        move |(): &()| client::dismiss_flag(id),
+        move |answer| match answer {
+            Ok(()) => {
+                if let Some(FlagDismissed(then)) = dismissed {
+                    then.run(login.username.clone());
                 }
-                Err(e) => error.set(Some(e.message)),
             }
-            busy.set(false);
-        });
-    };
+            Err(e) => error.set(Some(e.message)),
+        },
+    );
+    let busy = dismiss.pending();
     view! {
         <span class="flag">
             <span class="badge flagged" title="Its user opened the link in a security notice">
                 "Reported \u{201c}This wasn't me\u{201d} "{crate::domain::format_utc(flagged_at)}
             </span>
-            <button type="button" class="secondary" disabled=move || busy.get() on:click=dismiss>
+            <button type="button" class="secondary" disabled=move || busy.get()
+                on:click=move |_| {
+                    dismiss.dispatch(());
+                }>
                 "Dismiss report"
             </button>
             <ErrorNote message=error />

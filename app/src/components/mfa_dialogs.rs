@@ -1,12 +1,12 @@
 //! The dialogs that change a second factor: enrol (for oneself, or for a
-//! customer's package or mailbox login), disable, new recovery codes.
+//! customer's package or mailbox login), move to a new phone, disable, new
+//! recovery codes.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::{RecoveryCodesResponse, TotpSetupResponse};
 use crate::client::{self, ClientError};
-use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Surface};
+use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Surface, submission};
 use crate::domain::{self, OtpCode, Password, SecondFactor};
 
 /// Whose second factor a dialog sets up.
@@ -74,6 +74,26 @@ impl EnableState {
 pub fn EnableSteps(target: MfaTarget, steps: EnableState, close: Callback<bool>) -> impl IntoView {
     let surface = Surface::current();
     let EnableState { setup, codes } = steps;
+    let activate = {
+        let target = target.clone();
+        submission(
+            move |code: &String| {
+                let (target, code) = (target.clone(), code.clone());
+                async move {
+                    match target {
+                        MfaTarget::Me => client::totp_activate(code).await,
+                        MfaTarget::Login { id, .. } => client::account_totp_activate(id, code).await,
+                        MfaTarget::Link { token } => client::setup_link_activate(token, code).await,
+                    }
+                }
+            },
+            move |answer| {
+                if let Ok(activated) = answer {
+                    codes.set(Some(activated));
+                }
+            },
+        )
+    };
     move || match (setup.get(), codes.get()) {
         (_, Some(codes)) => {
             let news = match target.username() {
@@ -90,7 +110,10 @@ pub fn EnableSteps(target: MfaTarget, steps: EnableState, close: Callback<bool>)
             }
             .into_any()
         }
-        (Some(s), None) => view! { <ScanAndVerify target=target.clone() setup=s codes close /> }.into_any(),
+        (Some(s), None) => view! {
+            <ScanAndVerify target=target.clone() setup=s verify=activate submit_label="Verify & Enable" close />
+        }
+        .into_any(),
         (None, None) => view! { <ConfirmPassword target=target.clone() setup close /> }.into_any(),
     }
 }
@@ -158,13 +181,19 @@ fn ConfirmPassword(
     }
 }
 
+/// The QR code and key of a new secret, and the form for the first code from
+/// the app; `verify` sends that code (enrolment, or a move to a new phone).
 #[component]
-fn ScanAndVerify(
+fn ScanAndVerify<T>(
     target: MfaTarget,
     setup: TotpSetupResponse,
-    codes: RwSignal<Option<RecoveryCodesResponse>>,
+    verify: Action<String, Result<T, ClientError>>,
+    submit_label: &'static str,
     close: Callback<bool>,
-) -> impl IntoView {
+) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+{
     let own = target.username().is_none();
     let qr_label = match target.username() {
         None => "QR code for your authenticator app".to_owned(),
@@ -179,8 +208,10 @@ fn ScanAndVerify(
     };
     let code = RwSignal::new(String::new());
     let submitted_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let error = Signal::derive(move || match &*verify.value().read() {
+        Some(Err(e)) if !verify.pending().get() => Some(e.message.clone()),
+        _ => None,
+    });
     let code_error = Signal::derive(move || {
         submitted_error
             .get()
@@ -190,24 +221,9 @@ fn ScanAndVerify(
         ev.prevent_default();
         let value = code.get_untracked();
         submitted_error.set(OtpCode::parse(&value).err().map(|e| e.message.to_owned()));
-        if submitted_error.get_untracked().is_some() || busy.get_untracked() {
-            return;
+        if submitted_error.get_untracked().is_none() && !verify.pending().get_untracked() {
+            verify.dispatch(value);
         }
-        busy.set(true);
-        error.set(None);
-        let target = target.clone();
-        spawn_local(async move {
-            let activated = match target {
-                MfaTarget::Me => client::totp_activate(value).await,
-                MfaTarget::Login { id, .. } => client::account_totp_activate(id, value).await,
-                MfaTarget::Link { token } => client::setup_link_activate(token, value).await,
-            };
-            match activated {
-                Ok(r) => codes.set(Some(r)),
-                Err(e) => error.set(Some(e.message)),
-            }
-            busy.set(false);
-        });
     };
     Effect::new(move |_| {
         code.track();
@@ -249,7 +265,8 @@ fn ScanAndVerify(
                     </div>
                     {only_device}
                     <p class="advice">
-                        "For security, do not use the same device for the authenticator app that you use to log in."
+                        "Safest is an app on another device than the one you log in with; on one phone alone it \
+                         still stops anyone who only has your password."
                     </p>
                 </div>
             </div>
@@ -257,7 +274,7 @@ fn ScanAndVerify(
                 inputmode="numeric" error=code_error />
             <ErrorNote message=error />
             <div class="actions">
-                <button type="submit" disabled=move || busy.get()>"Verify & Enable"</button>
+                <button type="submit" disabled=move || verify.pending().get()>{submit_label}</button>
                 <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
             </div>
         </form>
@@ -265,28 +282,53 @@ fn ScanAndVerify(
 }
 
 /// A password-and-current-code form awaiting its confirmation; shared by the
-/// dialogs that change an active second factor.
-#[derive(Clone, Copy)]
-struct ProofForm {
+/// dialogs that change an active second factor. `send` posts both once the
+/// warning is confirmed.
+struct ProofForm<T: 'static> {
     password: RwSignal<String>,
     code: RwSignal<String>,
     password_error: RwSignal<Option<String>>,
     code_error: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
     confirming: RwSignal<bool>,
-    busy: RwSignal<bool>,
+    send: Action<(String, String), Result<T, ClientError>>,
 }
 
-impl ProofForm {
-    fn new() -> Self {
+impl<T> Clone for ProofForm<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ProofForm<T> {}
+
+impl<T: Clone + Send + Sync + 'static> ProofForm<T> {
+    /// A form whose confirmation runs `request(password, code)`; `on_ok` gets
+    /// the answer, and a refusal returns to the form with its message.
+    fn new<Fut>(request: impl Fn(String, String) -> Fut + 'static, on_ok: impl Fn(T) + 'static) -> Self
+    where
+        Fut: Future<Output = Result<T, ClientError>> + 'static,
+    {
+        let (code, error, confirming) = (RwSignal::new(String::new()), RwSignal::new(None), RwSignal::new(false));
+        let send = submission(
+            move |(password, code): &(String, String)| request(password.clone(), code.clone()),
+            move |answer| match answer {
+                Ok(value) => on_ok(value),
+                Err(e) => {
+                    confirming.set(false);
+                    code.set(String::new());
+                    error.set(Some(e.message));
+                }
+            },
+        );
         Self {
             password: RwSignal::new(String::new()),
-            code: RwSignal::new(String::new()),
+            code,
             password_error: RwSignal::new(None),
             code_error: RwSignal::new(None),
-            error: RwSignal::new(None),
-            confirming: RwSignal::new(false),
-            busy: RwSignal::new(false),
+            error,
+            confirming,
+            send,
         }
     }
 
@@ -304,36 +346,19 @@ impl ProofForm {
         }
     }
 
-    /// Sends password and code once; a refusal returns to the form with its message.
-    fn send<T, Fut>(self, request: impl FnOnce(String, String) -> Fut, on_ok: impl FnOnce(T) + 'static)
-    where
-        T: 'static,
-        Fut: Future<Output = Result<T, ClientError>> + 'static,
-    {
-        if self.busy.get_untracked() {
-            return;
+    /// Sends password and code, once at a time.
+    fn confirm(self) {
+        if !self.send.pending().get_untracked() {
+            self.send
+                .dispatch((self.password.get_untracked(), self.code.get_untracked()));
         }
-        self.busy.set(true);
-        let sent = request(self.password.get_untracked(), self.code.get_untracked());
-        spawn_local(async move {
-            let result = sent.await;
-            self.busy.set(false);
-            match result {
-                Ok(value) => on_ok(value),
-                Err(e) => {
-                    self.confirming.set(false);
-                    self.code.set(String::new());
-                    self.error.set(Some(e.message));
-                }
-            }
-        });
     }
 }
 
 /// The form of a [`ProofForm`], then its warning with a confirm button.
 #[component]
-fn ProofStep(
-    form: ProofForm,
+fn ProofStep<T>(
+    form: ProofForm<T>,
     /// What the change does, above the fields.
     intro: String,
     /// Asked once both fields pass.
@@ -343,9 +368,11 @@ fn ProofStep(
     /// Styles the buttons as destructive.
     #[prop(optional)]
     danger: bool,
-    on_confirm: Callback<()>,
     close: Callback<bool>,
-) -> impl IntoView {
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+{
     let class = if danger { "danger" } else { "" };
     let review = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -371,7 +398,8 @@ fn ProofStep(
         >
             <p role="alert">{warning.clone()}</p>
             <div class="actions">
-                <button type="button" class=class disabled=move || form.busy.get() on:click=move |_| on_confirm.run(())>
+                <button type="button" class=class disabled=move || form.send.pending().get()
+                    on:click=move |_| form.confirm()>
                     {confirm_label.clone()}
                 </button>
                 <button type="button" class="secondary" on:click=move |_| form.confirming.set(false)>{back_label}</button>
@@ -389,15 +417,14 @@ fn DisableDialog(
     close: Callback<bool>,
 ) -> impl IntoView {
     let surface = Surface::current();
-    let form = ProofForm::new();
-    let disable = Callback::new(move |()| form.send(client::totp_disable, move |()| close.run(true)));
+    let form = ProofForm::new(client::totp_disable, move |()| close.run(true));
     let afterwards = match back_to_email {
         Some(to) => format!("Logging in will need a 6-digit code sent by e-mail to {to} again"),
         None => "Your password alone will then protect this login".to_owned(),
     };
     view! {
         <Modal id="disable-mfa" title=surface.disable() on_cancel=Callback::new(move |()| close.run(false))>
-            <ProofStep form danger=true close on_confirm=disable
+            <ProofStep form danger=true close
                 intro="Enter your password and a current code from your app, or one of your recovery codes.".to_owned()
                 warning=format!("{}? {afterwards}, and your recovery codes will stop working.", surface.disable())
                 confirm_label=surface.disable() back_label="Keep it" />
@@ -408,13 +435,8 @@ fn DisableDialog(
 /// New recovery codes: password and a current code, a confirmation, then the reveal.
 #[component]
 fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
-    let form = ProofForm::new();
     let codes = RwSignal::new(None::<RecoveryCodesResponse>);
-    let regenerate = Callback::new(move |()| {
-        form.send(client::regenerate_recovery_codes, move |r: RecoveryCodesResponse| {
-            codes.set(Some(r))
-        })
-    });
+    let form = ProofForm::new(client::regenerate_recovery_codes, move |r| codes.set(Some(r)));
     view! {
         <Modal id="regenerate-codes" title="New recovery codes" on_cancel=Callback::new(move |()| {
             if codes.with_untracked(Option::is_none) {
@@ -427,11 +449,50 @@ fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
                         on_done=Callback::new(move |()| close.run(true)) />
                 }.into_any(),
                 None => view! {
-                    <ProofStep form close on_confirm=regenerate
+                    <ProofStep form close
                         intro="You get 10 new recovery codes, and all of your current ones stop working at once. \
                                Enter your password and a current code from your app (or a recovery code).".to_owned()
                         warning="All of your current recovery codes will stop working. Make new ones?".to_owned()
                         confirm_label="Make new recovery codes".to_owned() back_label="Back" />
+                }.into_any(),
+            }}
+        </Modal>
+    }
+}
+
+/// Moving the app to a new phone: the password and a current code (from the
+/// old app, or a recovery code when it is gone), then the new phone scans its
+/// QR code and confirms with its first code. Until then the old app works.
+#[component]
+fn MoveDialog(close: Callback<bool>) -> impl IntoView {
+    let setup = RwSignal::new(None::<TotpSetupResponse>);
+    let form = ProofForm::new(client::totp_move_start, move |started| setup.set(Some(started)));
+    let confirm = Action::new_local(|code: &String| client::totp_move_confirm(code.clone()));
+    // A memo: a refused code must not redraw the step (and lose what was typed).
+    let moved = Memo::new(move |_| matches!(confirm.value().get(), Some(Ok(()))));
+    view! {
+        <Modal id="move-app" title="Move to a new phone" on_cancel=Callback::new(move |()| close.run(moved.get_untracked()))>
+            {move || match (setup.get(), moved.get()) {
+                (_, true) => view! {
+                    <p role="status">
+                        "Your authenticator app is on the new phone now. Codes from the old one no longer work; your \
+                         recovery codes stay as they were."
+                    </p>
+                    <div class="actions">
+                        <button type="button" on:click=move |_| close.run(true)>"Done"</button>
+                    </div>
+                }.into_any(),
+                (Some(started), false) => view! {
+                    <ScanAndVerify target=MfaTarget::Me setup=started verify=confirm submit_label="Verify & Move" close />
+                }.into_any(),
+                (None, false) => view! {
+                    <ProofStep form close
+                        intro="Install an authenticator app on the new phone first. Then enter your password and a \
+                               code from the old phone\u{2019}s app or, if it is gone, one of your recovery codes."
+                            .to_owned()
+                        warning="The new phone gets a new QR code. Once you enter its first code, the old phone\u{2019}s \
+                                 codes stop working; your recovery codes stay as they are.".to_owned()
+                        confirm_label="Show the new QR code".to_owned() back_label="Back" />
                 }.into_any(),
             }}
         </Modal>
@@ -448,6 +509,8 @@ pub enum OwnMfaDialog {
         back_to_email: Option<String>,
     },
     Regenerate,
+    /// Move the app to a new phone.
+    Move,
 }
 
 /// The open [`OwnMfaDialog`], in the page's [`Surface`]'s words. `close`
@@ -459,5 +522,6 @@ pub fn OwnMfaDialogs(open: RwSignal<OwnMfaDialog>, close: Callback<bool>) -> imp
         OwnMfaDialog::Enable => view! { <EnableDialog target=MfaTarget::Me close /> }.into_any(),
         OwnMfaDialog::Disable { back_to_email } => view! { <DisableDialog back_to_email close /> }.into_any(),
         OwnMfaDialog::Regenerate => view! { <RegenerateDialog close /> }.into_any(),
+        OwnMfaDialog::Move => view! { <MoveDialog close /> }.into_any(),
     }
 }

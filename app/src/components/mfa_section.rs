@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::OwnMfaDialog;
 use crate::api::{ActiveFactor, MfaStatus};
-use crate::domain::format_duration;
+use crate::domain::{SecurityEventKind, format_duration};
 
 /// The surface a page belongs to. Each keeps its help page's words, one noun
 /// and one pair of verbs: the control panel "two-factor authentication",
@@ -80,14 +80,37 @@ impl Surface {
     pub fn now_on(self) -> String {
         format!("{} is now {}.", self.noun_first(), self.on().to_lowercase())
     }
+
+    /// An event as this surface's log shows it: "MFA enabled" in webmail,
+    /// "Two-factor authentication deactivated by an administrator" in the
+    /// control panel. Events that name no second factor keep their label.
+    pub fn event_label(self, kind: SecurityEventKind) -> String {
+        // Every verb ends in "e": "activate" → "activated".
+        let past = |verb: &str| format!("{}d", verb.to_lowercase());
+        let (on, off) = self.verbs();
+        let noun = self.noun_first();
+        match kind {
+            SecurityEventKind::MfaEnabled => format!("{noun} {}", past(on)),
+            SecurityEventKind::MfaDisabled => format!("{noun} {}", past(off)),
+            SecurityEventKind::MfaResetByAdmin => format!("{noun} {} by an administrator", past(off)),
+            SecurityEventKind::MfaResetByOwner => format!("{noun} {} by the customer", past(off)),
+            other => other.label().to_owned(),
+        }
+    }
 }
 
 /// Recovery codes left from which the section warns.
 pub const FEW_RECOVERY_CODES: u32 = 3;
 
 /// The state of one's own second factor and the buttons that change it.
+/// After a login with a recovery code (`via_recovery_code`) it offers to move
+/// the app to a new phone: whoever needed one has probably lost the old one.
 #[component]
-pub fn MfaSection(mfa: MfaStatus, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
+pub fn MfaSection(
+    mfa: MfaStatus,
+    dialog: RwSignal<OwnMfaDialog>,
+    #[prop(optional)] via_recovery_code: bool,
+) -> impl IntoView {
     let surface = Surface::current();
     let period = mfa.totp.period;
     let contact = mfa.contact_email.clone().unwrap_or_default();
@@ -117,10 +140,24 @@ pub fn MfaSection(mfa: MfaStatus, dialog: RwSignal<OwnMfaDialog>) -> impl IntoVi
                     }
                 )
             });
+            let lost_phone = via_recovery_code.then(|| {
+                view! {
+                    <div class="warning" role="status" data-testid="lost-phone">
+                        <p>
+                            "You logged in with a recovery code. Lost or replaced your phone? Move the authenticator \
+                             app to the new one now: the old phone\u{2019}s codes then stop working."
+                        </p>
+                        <button type="button" on:click=move |_| dialog.set(OwnMfaDialog::Move)>
+                            "Move to a new phone"
+                        </button>
+                    </div>
+                }
+            });
             view! {
                 <p class="status" data-testid="mfa-method">
                     <span class="badge on">{surface.on()}</span>" "{how}
                 </p>
+                {lost_phone}
                 <RecoveryCodesLeft left=mfa.recovery_codes_left dialog />
                 {fallback.map(|f| view! { <p class="muted">{f}</p> })}
                 <div class="actions">
@@ -131,6 +168,10 @@ pub fn MfaSection(mfa: MfaStatus, dialog: RwSignal<OwnMfaDialog>) -> impl IntoVi
                     <button type="button" class="secondary" id="mfa-regenerate" aria-describedby="mfa-regenerate-hint"
                         on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                         "New recovery codes"
+                    </button>
+                    <button type="button" class="secondary" id="mfa-move"
+                        on:click=move |_| dialog.set(OwnMfaDialog::Move)>
+                        "Move to a new phone"
                     </button>
                 </div>
                 <p class="hint" id="mfa-regenerate-hint">
@@ -258,5 +299,41 @@ fn FactorComparison(period: u32, valid_for: String) -> impl IntoView {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_surface_logs_the_second_factor_in_its_own_words() {
+        let cases = [
+            (
+                Surface::ControlPanel,
+                SecurityEventKind::MfaEnabled,
+                "Two-factor authentication activated",
+            ),
+            (
+                Surface::Admin,
+                SecurityEventKind::MfaResetByOwner,
+                "2FA deactivated by the customer",
+            ),
+            (Surface::Webmail, SecurityEventKind::MfaEnabled, "MFA enabled"),
+            (
+                Surface::Webmail,
+                SecurityEventKind::MfaResetByAdmin,
+                "MFA disabled by an administrator",
+            ),
+            (Surface::UserPanel, SecurityEventKind::MfaDisabled, "2FA disabled"),
+            (
+                Surface::Webmail,
+                SecurityEventKind::AppMoved,
+                "Authenticator app moved to a new phone",
+            ),
+        ];
+        for (surface, kind, label) in cases {
+            assert_eq!(surface.event_label(kind), label, "{surface:?} {kind:?}");
+        }
     }
 }

@@ -46,6 +46,24 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     hydrated
 }
 
+/// A form's submission: `send` runs once per dispatch (`pending()` while it
+/// does, which disables the button), and `on_answer` gets each answer once,
+/// untracked. Forms check their input with the shared rules first.
+pub fn submission<I, O, Fu>(send: impl Fn(&I) -> Fu + 'static, on_answer: impl Fn(O) + 'static) -> Action<I, O>
+where
+    I: Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+    Fu: Future<Output = O> + 'static,
+{
+    let action = Action::new_local(send);
+    Effect::new(move |_| {
+        if let Some(answer) = action.value().get() {
+            untrack(|| on_answer(answer));
+        }
+    });
+    action
+}
+
 /// A login button's text: it says why it cannot be pressed yet.
 pub fn login_label(hydrated: bool) -> &'static str {
     if hydrated { "Log in" } else { "Loading…" }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, Modal};
+use super::{ErrorNote, Modal, Surface};
 use crate::api::{SecurityEvent, SecurityEventList};
 use crate::client::{self, ClientError};
 use crate::domain::format_utc;
@@ -61,7 +61,7 @@ fn EventItem(event: SecurityEvent, show_account: bool, on_not_me: Option<Callbac
     view! {
         <li class=class data-event=event.event.as_str()>
             <div class="event-head">
-                <strong class="event-label">{event.event.label()}</strong>
+                <strong class="event-label">{Surface::current().event_label(event.event)}</strong>
                 <span class="event-time muted">{format_utc(event.at)}</span>
             </div>
             {event.detail.map(|d| view! { <p class="event-detail">{d}</p> })}
@@ -150,7 +150,11 @@ pub fn MyEvents(
 fn NotMeDialog(event: SecurityEvent, login: &'static str, close: Callback<()>) -> impl IntoView {
     let report = Action::new_local(move |id: &i32| client::event_not_me(*id));
     let id = event.id;
-    let what = format!("\u{201c}{}\u{201d}, {}", event.event.label(), format_utc(event.at));
+    let what = format!(
+        "\u{201c}{}\u{201d}, {}",
+        Surface::current().event_label(event.event),
+        format_utc(event.at)
+    );
     let failed = Signal::derive(move || match report.value().get() {
         Some(Err(ClientError { message, .. })) => Some(message),
         _ => None,

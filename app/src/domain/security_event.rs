@@ -15,6 +15,8 @@ pub enum SecurityEventKind {
     Throttled,
     MfaEnabled,
     MfaDisabled,
+    /// The app's secret was replaced by one on a new phone.
+    AppMoved,
     MfaResetByAdmin,
     MfaResetByOwner,
     RecoveryCodeUsed,
@@ -32,7 +34,7 @@ pub enum SecurityEventKind {
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::CodeFailed,
@@ -40,6 +42,7 @@ impl SecurityEventKind {
         Self::Throttled,
         Self::MfaEnabled,
         Self::MfaDisabled,
+        Self::AppMoved,
         Self::MfaResetByAdmin,
         Self::MfaResetByOwner,
         Self::RecoveryCodeUsed,
@@ -63,6 +66,7 @@ impl SecurityEventKind {
             Self::Throttled => "throttled",
             Self::MfaEnabled => "mfa_enabled",
             Self::MfaDisabled => "mfa_disabled",
+            Self::AppMoved => "app_moved",
             Self::MfaResetByAdmin => "mfa_reset_by_admin",
             Self::MfaResetByOwner => "mfa_reset_by_owner",
             Self::RecoveryCodeUsed => "recovery_code_used",
@@ -88,6 +92,7 @@ impl SecurityEventKind {
             Self::Throttled => "Attempt refused: too many wrong codes",
             Self::MfaEnabled => "2FA enabled",
             Self::MfaDisabled => "2FA disabled",
+            Self::AppMoved => "Authenticator app moved to a new phone",
             Self::MfaResetByAdmin => "2FA switched off by an administrator",
             Self::MfaResetByOwner => "2FA switched off by the customer",
             Self::RecoveryCodeUsed => "Recovery code used",

@@ -87,7 +87,7 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoVi
         })}
         <section class="card" aria-labelledby="mfa-title">
             <h2 id="mfa-title">"Two-factor authentication"</h2>
-            <MfaSection mfa=me.mfa dialog />
+            <MfaSection mfa=me.mfa dialog via_recovery_code=me.via_recovery_code />
         </section>
     }
 }

@@ -11,7 +11,7 @@ use crate::api::{AccountFilter, AccountSummary, ActiveFactor, AuditFilter, MfaSt
 use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, Surface, SwitchOffDialog, TopBar,
-    redirect_when_logged_out, signed_in,
+    redirect_when_logged_out, signed_in, submission,
 };
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
 
@@ -160,9 +160,12 @@ fn AccountsTab(me: String) -> impl IntoView {
             <Select id="admin-kind" label="Login type" value=kind
                 options=std::iter::once(("", "Any type"))
                     .chain(AccountKind::ALL.into_iter().map(|k| (k.as_str(), k.label())))
+                    .map(|(v, text)| (v, text.to_owned()))
                     .collect() />
             <Select id="admin-mfa" label="2FA" value=mfa
-                options=vec![("", "Any state"), ("off", "Inactive"), ("pending", "Set-up not finished"), ("email", "Active (codes by e-mail)"), ("on", "Active (app)")] />
+                options=[("", "Any state"), ("off", "Inactive"), ("pending", "Set-up not finished"), ("email", "Active (codes by e-mail)"), ("on", "Active (app)")]
+                    .map(|(v, text)| (v, text.to_owned()))
+                    .into() />
             <div class="filter-submit"><button type="submit">"Search"</button></div>
         </form>
         <p role="status" class="done-note">{move || done.get()}</p>
@@ -266,7 +269,7 @@ fn Select(
     label: &'static str,
     value: RwSignal<String>,
     /// `(value, text)` pairs.
-    options: Vec<(&'static str, &'static str)>,
+    options: Vec<(&'static str, String)>,
 ) -> impl IntoView {
     view! {
         <div class="field">
@@ -293,40 +296,40 @@ fn SecurityLogTab(active: Signal<bool>) -> impl IntoView {
     // reading back through an incident keeps what was already on screen.
     let events = RwSignal::new(Vec::<SecurityEvent>::new());
     let more = RwSignal::new(false);
-    let loading = RwSignal::new(false);
     // Until the first page arrives, "No events match." would be a lie.
     let loaded = RwSignal::new(false);
     let error = RwSignal::new(None::<ClientError>);
 
     // `before` = None for the first page of a new filter.
-    let fetch = move |before: Option<i32>| {
-        if loading.get_untracked() {
-            return;
-        }
-        loading.set(true);
-        let filter = AuditFilter {
-            before,
-            limit: Some(PAGE),
-            ..applied.get_untracked()
-        };
-        leptos::task::spawn_local(async move {
-            let page = client::audit(&filter).await;
-            loading.set(false);
-            match page {
-                Ok(page) => {
-                    more.set(page.more);
-                    loaded.set(true);
-                    error.set(None);
-                    events.update(|all| {
-                        if before.is_none() {
-                            all.clear();
-                        }
-                        all.extend(page.events);
-                    });
-                }
-                Err(e) => error.set(Some(e)),
+    let load = submission(
+        |filter: &AuditFilter| {
+            let filter = filter.clone();
+            async move { (filter.before, client::audit(&filter).await) }
+        },
+        move |(before, page)| match page {
+            Ok(page) => {
+                more.set(page.more);
+                loaded.set(true);
+                error.set(None);
+                events.update(|all| {
+                    if before.is_none() {
+                        all.clear();
+                    }
+                    all.extend(page.events);
+                });
             }
-        });
+            Err(e) => error.set(Some(e)),
+        },
+    );
+    let loading = load.pending();
+    let fetch = move |before: Option<i32>| {
+        if !loading.get_untracked() {
+            load.dispatch(AuditFilter {
+                before,
+                limit: Some(PAGE),
+                ..applied.get_untracked()
+            });
+        }
     };
     // Effects run only in the browser, never while the server renders.
     Effect::new(move |_| {
@@ -350,8 +353,8 @@ fn SecurityLogTab(active: Signal<bool>) -> impl IntoView {
         <form class="card filters" role="search" on:submit=show novalidate>
             <Field id="log-account" label="Login (username)" value=account />
             <Select id="log-event" label="Event" value=event
-                options=std::iter::once(("", "All events"))
-                    .chain(SecurityEventKind::ALL.into_iter().map(|k| (k.as_str(), k.label())))
+                options=std::iter::once(("", "All events".to_owned()))
+                    .chain(SecurityEventKind::ALL.into_iter().map(|k| (k.as_str(), Surface::Admin.event_label(k))))
                     .collect() />
             <div class="filter-submit"><button type="submit" disabled=move || loading.get()>"Show"</button></div>
         </form>

@@ -2,12 +2,13 @@
 //! second step, or a recovery code instead.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{LoginRequest, LoginResponse, MfaMethod};
-use crate::client;
-use crate::components::{Brand, CodeEntry, ErrorNote, Field, ResendButton, login_label, use_hydrated, use_next_page};
+use crate::client::{self, ClientError};
+use crate::components::{
+    Brand, CodeEntry, ErrorNote, Field, ResendButton, login_label, submission, use_hydrated, use_next_page,
+};
 use crate::domain::{Password, Username};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,42 +28,35 @@ pub fn LoginPage() -> impl IntoView {
     let username_error = RwSignal::new(None::<String>);
     let password_error = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let navigate = use_navigate();
     let next = use_next_page("/account");
-
-    let submit_password = {
-        let next = next.clone();
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let user = Username::parse(&username.get_untracked());
-            let pass = Password::parse(&password.get_untracked());
-            username_error.set(user.as_ref().err().map(|e| e.message.to_owned()));
-            password_error.set(pass.as_ref().err().map(|e| e.message.to_owned()));
-            if user.is_err() || pass.is_err() || busy.get_untracked() {
-                return;
+    let log_in = submission(|request: &LoginRequest| client::login(request.clone()), {
+        let (navigate, next) = (navigate.clone(), next.clone());
+        move |answer: Result<LoginResponse, ClientError>| match answer {
+            Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
+            Ok(LoginResponse::MfaRequired { methods }) => {
+                password.set(String::new());
+                step.set(Step::Code(methods));
             }
-            busy.set(true);
-            error.set(None);
-            let request = LoginRequest {
-                username: username.get_untracked(),
-                password: password.get_untracked(),
-            };
-            let navigate = navigate.clone();
-            let next = next.clone();
-            spawn_local(async move {
-                match client::login(&request).await {
-                    Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
-                    Ok(LoginResponse::MfaRequired { methods }) => {
-                        password.set(String::new());
-                        step.set(Step::Code(methods));
-                    }
-                    Err(e) => error.set(Some(e.message)),
-                }
-                busy.set(false);
-            });
+            Err(e) => error.set(Some(e.message)),
         }
+    });
+    let busy = log_in.pending();
+
+    let submit_password = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let user = Username::parse(&username.get_untracked());
+        let pass = Password::parse(&password.get_untracked());
+        username_error.set(user.as_ref().err().map(|e| e.message.to_owned()));
+        password_error.set(pass.as_ref().err().map(|e| e.message.to_owned()));
+        if user.is_err() || pass.is_err() || busy.get_untracked() {
+            return;
+        }
+        error.set(None);
+        log_in.dispatch(LoginRequest {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+        });
     };
 
     let back_to_password = move |message: Option<String>| {
@@ -76,7 +70,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Log in"</h1>
             {move || match step.get() {
                 Step::Password => view! {
-                    <form class="card" method="post" on:submit=submit_password.clone() novalidate>
+                    <form class="card" method="post" on:submit=submit_password novalidate>
                         <Field id="username" label="Username" hint="Customer number, package name or e-mail address"
                             value=username autocomplete="username" error=username_error />
                         <Field id="password" label="Password" value=password input_type="password"
@@ -137,7 +131,7 @@ fn CodeStep(
                 }.into_any()
             }}
             <ErrorNote message=error />
-            <button type="submit" disabled=move || entry.busy.get()>"Verify"</button>
+            <button type="submit" disabled=move || entry.busy()>"Verify"</button>
             <div class="actions split">
                 <button type="button" class="link" on:click=move |_| entry.toggle()>{move || entry.toggle_label()}</button>
                 <button type="button" class="link" on:click=move |_| entry.cancel()>"Cancel"</button>
@@ -163,7 +157,7 @@ fn EmailCodeStep(entry: CodeEntry) -> impl IntoView {
             <Field id="code" label="Code from the e-mail" hint="6 digits; nobody from support will ever ask you for it"
                 value=code autocomplete="one-time-code" inputmode="numeric" error=code_error autofocus=true />
             <ErrorNote message=entry.error />
-            <button type="submit" disabled=move || entry.busy.get()>"Verify"</button>
+            <button type="submit" disabled=move || entry.busy()>"Verify"</button>
             <div class="actions split">
                 <ResendButton entry />
                 <button type="button" class="link" on:click=move |_| entry.cancel()>"Cancel"</button>

@@ -4,10 +4,9 @@
 //! scanner that opens links does not end anyone's sessions.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::client;
-use crate::components::{Brand, use_hydrated};
+use crate::components::{Brand, submission, use_hydrated};
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,17 +27,21 @@ pub fn NotMePage() -> impl IntoView {
     // The fragment exists in the browser only.
     Effect::new(move |_| token.set(fragment_token()));
 
+    let report = submission(
+        |token: &String| client::not_me(token.clone()),
+        move |answer| {
+            state.set(match answer {
+                Ok(done) => State::Done(done.username),
+                Err(e) => State::Failed(e.message),
+            })
+        },
+    );
     let confirm = move |_| {
         let Some(value) = token.get_untracked() else {
             return;
         };
         state.set(State::Sending);
-        spawn_local(async move {
-            match client::not_me(value).await {
-                Ok(done) => state.set(State::Done(done.username)),
-                Err(e) => state.set(State::Failed(e.message)),
-            }
-        });
+        report.dispatch(value);
     };
 
     view! {

@@ -10,10 +10,10 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
-use crate::client;
+use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, MfaSection, OwnMfaDialog, OwnMfaDialogs,
-    Surface, redirect_when_logged_out, signed_in, use_next_page,
+    Surface, redirect_when_logged_out, signed_in, submission, use_next_page,
 };
 
 const LOGIN: &str = "/user-panel";
@@ -25,39 +25,37 @@ const HOME: &str = "/user-panel/home";
 pub fn UserPanelLoginPage() -> impl IntoView {
     provide_context(Surface::UserPanel);
     let form = MailboxLogin::new();
-    let MailboxLogin {
-        password, error, busy, ..
-    } = form;
+    let MailboxLogin { password, error, .. } = form;
     let navigate = use_navigate();
     let next = use_next_page(HOME);
 
+    let log_in = submission(
+        |request: &CombinedLoginRequest| client::login_combined(request.clone()),
+        move |answer: Result<LoginResponse, ClientError>| match answer {
+            Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
+            Ok(LoginResponse::MfaRequired { .. }) => error.set(Some(
+                "Add the 6-digit code from your authenticator app to the end of your password.".to_owned(),
+            )),
+            Err(e) => {
+                // A code is used up once tried; the next attempt needs a new one.
+                password.set(String::new());
+                error.set(Some(e.message));
+            }
+        },
+    );
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some((address, typed)) = form.take() else {
+        if log_in.pending().get_untracked() {
             return;
-        };
+        }
         // Which part is the code only the server can tell: it knows whether
         // this mailbox has 2FA on.
-        let request = CombinedLoginRequest {
-            username: address.as_str().to_owned(),
-            password_and_code: typed.expose().to_owned(),
-        };
-        let navigate = navigate.clone();
-        let next = next.clone();
-        spawn_local(async move {
-            match client::login_combined(&request).await {
-                Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
-                Ok(LoginResponse::MfaRequired { .. }) => error.set(Some(
-                    "Add the 6-digit code from your authenticator app to the end of your password.".to_owned(),
-                )),
-                Err(e) => {
-                    // A code is used up once tried; the next attempt needs a new one.
-                    password.set(String::new());
-                    error.set(Some(e.message));
-                }
-            }
-            busy.set(false);
-        });
+        if let Some((address, typed)) = form.take() {
+            log_in.dispatch(CombinedLoginRequest {
+                username: address.as_str().to_owned(),
+                password_and_code: typed.expose().to_owned(),
+            });
+        }
     };
 
     view! {
@@ -66,7 +64,7 @@ pub fn UserPanelLoginPage() -> impl IntoView {
             <main class="page narrow up-login">
                 <form class="card" method="post" on:submit=submit novalidate>
                     <h1>"User Control Panel"</h1>
-                    <MailboxLoginFields form
+                    <MailboxLoginFields form busy=log_in.pending()
                         password_hint="With 2FA on: your password, then the 6-digit code from your app" />
                 </form>
                 <section class="card up-help" aria-labelledby="up-help-title">
@@ -192,7 +190,7 @@ fn TwoFactor(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
         <h1>"2-Factor Authentication"</h1>
         <section class="card" aria-labelledby="up-2fa-title">
             <h2 id="up-2fa-title">"2-factor authentication"</h2>
-            <MfaSection mfa=me.mfa dialog />
+            <MfaSection mfa=me.mfa dialog via_recovery_code=me.via_recovery_code />
         </section>
         <section class="card" aria-labelledby="up-app-passwords-title">
             <h2 id="up-app-passwords-title">"Application passwords"</h2>

@@ -13,10 +13,11 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaMethod};
-use crate::client;
+use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, MfaSection, Modal,
-    MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Surface, redirect_when_logged_out, signed_in, use_next_page,
+    MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Surface, redirect_when_logged_out, signed_in, submission,
+    use_next_page,
 };
 
 const LOGIN: &str = "/webmail";
@@ -28,44 +29,38 @@ const ACCOUNT: &str = "/webmail/account";
 pub fn WebmailLoginPage() -> impl IntoView {
     provide_context(Surface::Webmail);
     let form = MailboxLogin::new();
-    let MailboxLogin {
-        password, error, busy, ..
-    } = form;
+    let MailboxLogin { password, error, .. } = form;
     // The pop-up, with the second factors the login response offered.
     let asking_code = RwSignal::new(None::<Vec<MfaMethod>>);
     let navigate = use_navigate();
     let next = use_next_page(INBOX);
 
-    let submit = {
-        let navigate = navigate.clone();
-        let next = next.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let Some((address, pass)) = form.take() else {
-                return;
-            };
-            let request = LoginRequest {
+    let log_in = submission(|request: &LoginRequest| client::login(request.clone()), {
+        let (navigate, next) = (navigate.clone(), next.clone());
+        move |answer: Result<LoginResponse, ClientError>| match answer {
+            Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
+            Ok(LoginResponse::MfaRequired { methods }) => {
+                // The password has done its part; it should not sit in
+                // the form behind the pop-up.
+                password.set(String::new());
+                asking_code.set(Some(methods));
+            }
+            // This form asks for an e-mail address, not a "username".
+            Err(e) if e.code == ErrorCode::InvalidCredentials => {
+                error.set(Some("Wrong e-mail address or password.".to_owned()));
+            }
+            Err(e) => error.set(Some(e.message)),
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if log_in.pending().get_untracked() {
+            return;
+        }
+        if let Some((address, pass)) = form.take() {
+            log_in.dispatch(LoginRequest {
                 username: address.as_str().to_owned(),
                 password: pass.expose().to_owned(),
-            };
-            let navigate = navigate.clone();
-            let next = next.clone();
-            spawn_local(async move {
-                match client::login(&request).await {
-                    Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
-                    Ok(LoginResponse::MfaRequired { methods }) => {
-                        // The password has done its part; it should not sit in
-                        // the form behind the pop-up.
-                        password.set(String::new());
-                        asking_code.set(Some(methods));
-                    }
-                    // This form asks for an e-mail address, not a "username".
-                    Err(e) if e.code == ErrorCode::InvalidCredentials => {
-                        error.set(Some("Wrong e-mail address or password.".to_owned()));
-                    }
-                    Err(e) => error.set(Some(e.message)),
-                }
-                busy.set(false);
             });
         }
     };
@@ -82,7 +77,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
             <main class="page narrow wm-login">
                 <form class="card" method="post" on:submit=submit novalidate>
                     <h1>"Log in to Webmail"</h1>
-                    <MailboxLoginFields form />
+                    <MailboxLoginFields form busy=log_in.pending() />
                 </form>
             </main>
             {move || asking_code.get().map(|methods| view! { <CodePopup methods on_done on_restart /> })}
@@ -133,7 +128,7 @@ fn CodePopup(methods: Vec<MfaMethod>, on_done: Callback<()>, on_restart: Callbac
                 })}
                 <div class="actions split">
                     <button type="button" class="secondary" on:click=move |_| entry.cancel()>"Cancel"</button>
-                    <button type="submit" disabled=move || entry.busy.get()>"Next"</button>
+                    <button type="submit" disabled=move || entry.busy()>"Next"</button>
                 </div>
             </form>
         </Modal>
@@ -289,7 +284,7 @@ fn AccountTab(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
         </dl>
         <section class="wm-mfa" aria-labelledby="wm-mfa-title">
             <h2 id="wm-mfa-title">"MFA"</h2>
-            <MfaSection mfa=me.mfa dialog />
+            <MfaSection mfa=me.mfa dialog via_recovery_code=me.via_recovery_code />
         </section>
         <section class="wm-app-passwords" aria-labelledby="wm-app-passwords-title">
             <h2 id="wm-app-passwords-title">"App passwords"</h2>

@@ -199,5 +199,6 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
         kind: accounts::kind_of(&user.account).map_err(ApiError::from)?,
         mfa: mfa::status(&state.totp, &user.account, left, state.mail_on()),
         username: user.account.username,
+        via_recovery_code: user.via_recovery_code,
     }))
 }

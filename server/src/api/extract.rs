@@ -147,6 +147,8 @@ pub fn client_ip<'a>(peer: IpAddr, forwarded: impl Iterator<Item = &'a str>, tru
 /// A fully logged-in user: password and (when enabled) second factor done.
 pub struct AuthUser {
     pub account: account::Model,
+    /// The login used a recovery code (see [`Session::via_recovery_code`]).
+    pub via_recovery_code: bool,
 }
 
 /// A login whose password was right and whose code is still to come.
@@ -176,7 +178,10 @@ impl FromRequestParts<AppState> for AuthUser {
         let account = accounts::get(&state.db, session.account_id)
             .await
             .map_err(|_| ApiError::not_logged_in())?;
-        Ok(Self { account })
+        Ok(Self {
+            account,
+            via_recovery_code: session.via_recovery_code,
+        })
     }
 }
 

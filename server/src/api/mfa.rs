@@ -1,4 +1,5 @@
-//! Managing one's own second factor: enrol, activate, disable, new recovery codes.
+//! Managing one's own second factor: enrol, activate, move to a new phone,
+//! disable, new recovery codes.
 
 use app::api::{
     ErrorBody, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse, TotpActivateRequest, TotpSetupResponse,
@@ -19,6 +20,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/me/mfa/totp/setup", post(setup))
         .route("/me/mfa/totp/activate", post(activate))
+        .route("/me/mfa/totp/move", post(start_move))
+        .route("/me/mfa/totp/move/confirm", post(finish_move))
         .route("/me/mfa/totp/disable", post(disable))
         .route("/me/mfa/recovery-codes", post(regenerate_recovery_codes))
 }
@@ -88,6 +91,47 @@ pub async fn activate(
     let code = OtpCode::parse(&request.code)?;
     let codes = mfa::activate(&state.db, &state.totp, &user.account, &code, state.clock.now(), &trail).await?;
     Ok(shown(&user.account.username, codes))
+}
+
+/// Moving the app to a new phone: the password and a current code (from the
+/// old app, or a recovery code), then a new secret for the new phone. The old
+/// app keeps working until the new one's code confirms the move.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/move", tag = "mfa", request_body = PasswordAndCodeRequest, responses(
+    (status = 200, body = TotpSetupResponse),
+    (status = 401, description = "`invalid_password`, `invalid_code`", body = ErrorBody),
+    (status = 409, description = "`totp_not_enabled`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+))]
+pub async fn start_move(
+    State(state): State<AppState>,
+    user: AuthUser,
+    trail: Trail,
+    ApiJson(request): ApiJson<PasswordAndCodeRequest>,
+) -> ApiResult<Json<TotpSetupResponse>> {
+    let proof = proof(&request)?;
+    let me = &user.account;
+    let now = state.clock.now();
+    let setup = mfa::start_move(&state.db, &state.hasher, &state.totp, me, &proof, now, &trail).await?;
+    Ok(Json(setup.into()))
+}
+
+/// Confirms the move with a code from the new phone's app: from now on only
+/// its codes work. The recovery codes stay.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/move/confirm", tag = "mfa", request_body = TotpActivateRequest, responses(
+    (status = 204, description = "The new phone's app is the login's second factor"),
+    (status = 401, description = "`invalid_code`", body = ErrorBody),
+    (status = 409, description = "`no_pending_setup`, `totp_not_enabled`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`", body = ErrorBody),
+))]
+pub async fn finish_move(
+    State(state): State<AppState>,
+    user: AuthUser,
+    trail: Trail,
+    ApiJson(request): ApiJson<TotpActivateRequest>,
+) -> ApiResult<StatusCode> {
+    let code = OtpCode::parse(&request.code)?;
+    mfa::finish_move(&state.db, &state.totp, &user.account, &code, state.clock.now(), &trail).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Turns 2FA off; needs the password and a current code or a recovery code.

@@ -18,6 +18,8 @@ use super::AppState;
         super::auth::me,
         super::mfa::setup,
         super::mfa::activate,
+        super::mfa::start_move,
+        super::mfa::finish_move,
         super::mfa::disable,
         super::mfa::regenerate_recovery_codes,
         super::audit::mine,

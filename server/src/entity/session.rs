@@ -8,6 +8,7 @@ pub struct Model {
     pub account_id: i32,
     pub stage: String,
     pub code_failures: i32,
+    pub via_recovery_code: bool,
     pub created_at: i64,
     pub expires_at: i64,
 }

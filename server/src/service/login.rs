@@ -46,7 +46,7 @@ pub async fn password_step(
         ActiveFactor::None => Stage::Full,
         ActiveFactor::Email | ActiveFactor::App => Stage::PendingMfa,
     };
-    let token = sessions::create(db, account.id, stage, now).await?;
+    let token = sessions::create(db, account.id, stage, false, now).await?;
     if stage == Stage::Full {
         logged_in(db, account, now, trail).await?;
     }
@@ -68,7 +68,7 @@ pub async fn code_step(
     match mfa::verify(db, policy, &account, factor, now, trail).await {
         Ok(verified) => {
             sessions::delete(db, &pending.token).await?;
-            let token = sessions::create(db, account.id, Stage::Full, now).await?;
+            let token = sessions::create(db, account.id, Stage::Full, verified.is_recovery_code(), now).await?;
             logged_in(db, account, now, trail).await?;
             Ok((token, verified))
         }
@@ -133,7 +133,8 @@ pub async fn combined_step(
             return Err(ServiceError::InvalidCode);
         }
     };
-    let token = sessions::create(db, account.id, Stage::Full, now).await?;
+    let recovered = verified.is_some_and(Verified::is_recovery_code);
+    let token = sessions::create(db, account.id, Stage::Full, recovered, now).await?;
     logged_in(db, account, now, trail).await?;
     Ok((token, verified))
 }

@@ -15,7 +15,7 @@ use super::accounts::{Authority, Managed};
 use super::audit::Trail;
 use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
-use super::{app_passwords, email_codes};
+use super::{app_passwords, email_codes, sessions};
 use crate::clock::UnixTime;
 use crate::entity::{account, recovery_code};
 
@@ -51,6 +51,12 @@ pub enum Verified {
     Totp,
     EmailCode,
     RecoveryCode { left: u64 },
+}
+
+impl Verified {
+    pub const fn is_recovery_code(self) -> bool {
+        matches!(self, Self::RecoveryCode { .. })
+    }
 }
 
 /// The second factor `account` logs in with now; e-mailed codes only where
@@ -103,6 +109,15 @@ pub async fn setup(
     if account.totp_secret.is_some() {
         return Err(ServiceError::TotpAlreadyEnabled);
     }
+    hold_new_secret(db, policy, account).await
+}
+
+/// A new secret for `account`, held as pending, and how to show it.
+async fn hold_new_secret(
+    db: &impl ConnectionTrait,
+    policy: &TotpPolicy,
+    account: &account::Model,
+) -> Result<TotpSetup> {
     let secret = TotpSecret::generate().map_err(|e| ServiceError::internal(format!("getrandom: {e}")))?;
     let otpauth_uri = policy
         .otpauth_uri(&secret, &account.username)
@@ -131,6 +146,37 @@ pub async fn activate(
     if account.totp_secret.is_some() {
         return Err(ServiceError::TotpAlreadyEnabled);
     }
+    let (pending, step) = check_pending_code(db, policy, account, code, now, trail).await?;
+
+    let txn = db.begin().await?;
+    // Conditional on the pending secret still being the one checked, so two
+    // concurrent activations cannot both hand out recovery codes.
+    let switched = adopt_pending_secret(account.id, pending, step)
+        // From now on the app's codes count, not the e-mailed ones.
+        .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
+        .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
+        .filter(account::Column::TotpSecret.is_null())
+        .exec(&txn)
+        .await?;
+    if switched.rows_affected != 1 {
+        return Err(ServiceError::NoPendingSetup);
+    }
+    let codes = replace_recovery_codes(&txn, account.id).await?;
+    trail.record(&txn, Event::MfaEnabled, account, now).await?;
+    txn.commit().await?;
+    Ok(codes)
+}
+
+/// The pending secret of `account` and the step of `code` made from it:
+/// the check both enrolment and a move to a new phone end with.
+async fn check_pending_code<'a>(
+    db: &DatabaseConnection,
+    policy: &TotpPolicy,
+    account: &'a account::Model,
+    code: &OtpCode,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<(&'a str, i64)> {
     let pending = account
         .totp_pending_secret
         .as_deref()
@@ -146,31 +192,66 @@ pub async fn activate(
     // A wrong code here is the user's typo while scanning, not a guess at a
     // login: the log says so.
     let step = noting_failures(db, trail, account, now, Event::SetupCodeFailed, step.await).await?;
+    Ok((pending, step))
+}
 
-    let txn = db.begin().await?;
-    // Conditional on the pending secret still being the one checked, so two
-    // concurrent activations cannot both hand out recovery codes.
-    let switched = account::Entity::update_many()
+/// The UPDATE that makes the checked pending secret the login's, its code's
+/// step the last one used; a right code ends a run of wrong ones. It finds
+/// nothing once the pending secret has changed.
+fn adopt_pending_secret(account_id: i32, pending: &str, step: i64) -> sea_orm::UpdateMany<account::Entity> {
+    account::Entity::update_many()
         .col_expr(account::Column::TotpSecret, Expr::value(pending))
         .col_expr(account::Column::TotpPendingSecret, Expr::value(Option::<String>::None))
         .col_expr(account::Column::TotpLastStep, Expr::value(step))
         .col_expr(account::Column::MfaFailures, Expr::value(0))
         .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
-        // From now on the app's codes count, not the e-mailed ones.
-        .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
-        .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(Option::<i64>::None))
-        .filter(account::Column::Id.eq(account.id))
+        .filter(account::Column::Id.eq(account_id))
         .filter(account::Column::TotpPendingSecret.eq(pending))
-        .filter(account::Column::TotpSecret.is_null())
+}
+
+/// Moving the app to a new phone, step one: the password and a current code
+/// (from the old app, or a recovery code when the old phone is gone), then a
+/// new secret held as pending. The old app keeps working until
+/// [`finish_move`] sees a code from the new one.
+pub async fn start_move(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    proof: &Proof,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<TotpSetup> {
+    check_proof(db, hasher, policy, account, proof, now, trail).await?;
+    hold_new_secret(db, policy, account).await
+}
+
+/// Step two: a code from the new app makes its secret the login's; the old
+/// app's codes stop working, the recovery codes stay.
+pub async fn finish_move(
+    db: &DatabaseConnection,
+    policy: &TotpPolicy,
+    account: &account::Model,
+    code: &OtpCode,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<()> {
+    let old = account.totp_secret.as_deref().ok_or(ServiceError::TotpNotEnabled)?;
+    let (pending, step) = check_pending_code(db, policy, account, code, now, trail).await?;
+    let txn = db.begin().await?;
+    // Conditional on both secrets being the ones checked: a reset or another
+    // move in between wins, and this one finds nothing to finish.
+    let moved = adopt_pending_secret(account.id, pending, step)
+        .filter(account::Column::TotpSecret.eq(old))
         .exec(&txn)
         .await?;
-    if switched.rows_affected != 1 {
+    if moved.rows_affected != 1 {
         return Err(ServiceError::NoPendingSetup);
     }
-    let codes = replace_recovery_codes(&txn, account.id).await?;
-    trail.record(&txn, Event::MfaEnabled, account, now).await?;
+    sessions::forget_recovery_code_logins(&txn, account.id).await?;
+    trail.record(&txn, Event::AppMoved, account, now).await?;
     txn.commit().await?;
-    Ok(codes)
+    Ok(())
 }
 
 /// What a change to an active second factor needs: the password and a

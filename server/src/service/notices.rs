@@ -43,6 +43,7 @@ pub fn is_notice(kind: Event) -> bool {
         kind,
         Event::MfaEnabled
             | Event::MfaDisabled
+            | Event::AppMoved
             | Event::MfaResetByAdmin
             | Event::MfaResetByOwner
             | Event::RecoveryCodesRegenerated
@@ -285,6 +286,13 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
                     Some(revoked) => format!(" Its app passwords are gone too ({revoked}): mail apps need new ones."),
                     None => String::new(),
                 }
+            ),
+        ),
+        Event::AppMoved => (
+            "Your authenticator app moved to a new phone".to_owned(),
+            format!(
+                "The authenticator app of your login {name} was moved to a new phone. Codes from the app on the old \
+                 one no longer work; your recovery codes stay as they were."
             ),
         ),
         Event::AppPasswordCreated => (

@@ -75,15 +75,25 @@ pub struct Session {
     pub account_id: i32,
     pub stage: Stage,
     pub code_failures: i32,
+    /// Logged in with a recovery code (and the app not moved since).
+    pub via_recovery_code: bool,
 }
 
-pub async fn create(db: &impl ConnectionTrait, account_id: i32, stage: Stage, now: UnixTime) -> Result<SessionToken> {
+/// A new session; `via_recovery_code` when its login used one.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    account_id: i32,
+    stage: Stage,
+    via_recovery_code: bool,
+    now: UnixTime,
+) -> Result<SessionToken> {
     let token = SessionToken::generate()?;
     session::ActiveModel {
         token_hash: Set(token.hash()),
         account_id: Set(account_id),
         stage: Set(stage.as_str().to_owned()),
         code_failures: Set(0),
+        via_recovery_code: Set(via_recovery_code),
         created_at: Set(now),
         expires_at: Set(now + stage.ttl()),
     }
@@ -113,6 +123,7 @@ pub async fn find(db: &impl ConnectionTrait, token: &SessionToken, now: UnixTime
         account_id: row.account_id,
         stage,
         code_failures: row.code_failures,
+        via_recovery_code: row.via_recovery_code,
     }))
 }
 
@@ -124,6 +135,18 @@ pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<(
 /// Ends every session of an account (e.g. when its second factor changes hands).
 pub async fn delete_all_for(db: &impl ConnectionTrait, account_id: i32) -> Result<()> {
     session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// After the app moved to a new phone, no session of the account needs the
+/// offer to move it any more.
+pub async fn forget_recovery_code_logins(db: &impl ConnectionTrait, account_id: i32) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    session::Entity::update_many()
+        .col_expr(session::Column::ViaRecoveryCode, Expr::value(false))
         .filter(session::Column::AccountId.eq(account_id))
         .exec(db)
         .await?;

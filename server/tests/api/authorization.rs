@@ -99,6 +99,18 @@ fn table() -> Vec<Row> {
         ),
         row(
             M::POST,
+            "/api/v1/me/mfa/totp/move",
+            password_and_code(),
+            [401, 409, 409, 409, 409, 409],
+        ),
+        row(
+            M::POST,
+            "/api/v1/me/mfa/totp/move/confirm",
+            code(),
+            [401, 409, 409, 409, 409, 409],
+        ),
+        row(
+            M::POST,
             "/api/v1/me/mfa/totp/disable",
             password_and_code(),
             [401, 409, 409, 409, 409, 409],

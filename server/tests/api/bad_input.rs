@@ -186,6 +186,8 @@ async fn every_post_endpoint_answers_bad_input_with_a_json_client_error(db: Db) 
         endpoint("/api/v1/login/mfa", &["code"], &pending),
         endpoint("/api/v1/me/mfa/totp/setup", &["password"], &logged_in),
         endpoint("/api/v1/me/mfa/totp/activate", &["code"], &logged_in),
+        endpoint("/api/v1/me/mfa/totp/move", &["password", "code"], &logged_in),
+        endpoint("/api/v1/me/mfa/totp/move/confirm", &["code"], &logged_in),
         endpoint("/api/v1/me/mfa/totp/disable", &["password", "code"], &logged_in),
         endpoint("/api/v1/me/mfa/recovery-codes", &["password", "code"], &logged_in),
         endpoint(&sub_login("totp/setup"), &["password"], &customer),

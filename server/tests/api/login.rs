@@ -42,7 +42,8 @@ async fn a_login_without_two_factor_is_complete_and_me_shows_the_account(db: Db)
                 "email_codes": false,
                 "email_code_valid_for": 900,
                 "recovery_codes_left": 0
-            }
+            },
+            "via_recovery_code": false
         })
     );
 }

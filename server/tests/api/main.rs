@@ -19,6 +19,7 @@ mod hierarchy;
 mod login;
 mod mail_clients;
 mod mfa_lifecycle;
+mod moving_phones;
 mod notices;
 mod replay_and_concurrency;
 mod security_headers;

@@ -228,7 +228,35 @@ async fn every_kind_of_event_is_recorded_with_time_login_actor_address_and_brows
         "Thunderbird/mailbox",
     );
 
-    // The customer renews its recovery codes, switches its own 2FA off, and the mailbox's.
+    // The customer moves its app to a new phone, renews its recovery codes,
+    // switches its own 2FA off, and the mailbox's.
+    app.advance(STEP);
+    let moving = customer
+        .post_json(
+            "/api/v1/me/mfa/totp/move",
+            json!({"password": PASSWORD, "code": app.code_now(&customer_secret)}),
+        )
+        .await;
+    let customer_secret = expect_ok(moving).await["secret"]
+        .as_str()
+        .expect("a new secret")
+        .to_owned();
+    let moved = customer
+        .post_json(
+            "/api/v1/me/mfa/totp/move/confirm",
+            json!({"code": app.code_now(&customer_secret)}),
+        )
+        .await;
+    assert_status(moved, StatusCode::NO_CONTENT).await;
+    note(
+        &mut expected,
+        app.now(),
+        "app_moved",
+        CUSTOMER,
+        None,
+        "Firefox/customer",
+    );
+    app.advance(STEP);
     let renewed = customer
         .post_json(
             "/api/v1/me/mfa/recovery-codes",
