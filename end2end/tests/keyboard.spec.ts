@@ -187,6 +187,50 @@ test('My Account with 2FA on: disabling and new recovery codes by keyboard', asy
   }
 });
 
+/** From now on every request of the page takes `ms` longer (a slow network). */
+async function slowNetwork(page: Page, ms: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: ms, downloadThroughput: -1, uploadThroughput: -1 });
+}
+
+test('Escape while a dialog\'s request is out: new recovery codes still show, a deactivation still shows', async ({ page, user }) => {
+  test.slow(); // every request 1.5 s late
+  const { app } = await enableMfaThroughApi(user);
+  await logInWithCode(page, user, app);
+  const section = mfaSection(page);
+  let recoveryCode = '';
+
+  await test.step('new recovery codes: Escape waits for them, they are shown once', async () => {
+    await slowNetwork(page, 1500);
+    await section.getByRole('button', { name: 'New recovery codes' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'New recovery codes' });
+    await dialog.getByLabel('Current password').fill(user.password);
+    await dialog.getByLabel('Code from your app (or a recovery code)').fill(await app.freshCode());
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('button', { name: 'Make new recovery codes' }).click();
+    await page.keyboard.press('Escape');
+    const shown = dialog.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem');
+    await expect(shown).toHaveCount(10);
+    recoveryCode = (await shown.first().innerText()).trim();
+    await dialog.getByLabel('I have saved these codes').check();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+  });
+
+  await test.step('deactivating: closed while the request is out, the page still shows it off', async () => {
+    await section.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Deactivate two-factor authentication' });
+    await dialog.getByLabel('Current password').fill(user.password);
+    await dialog.getByLabel('Code from your app (or a recovery code)').fill(recoveryCode);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('button', { name: 'Deactivate two-factor authentication' }).click();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(section.getByTestId('mfa-method')).toContainText('inactive');
+  });
+});
+
 test('Package Management and the admin console: their dialogs by keyboard', async ({ page, user: customer }) => {
   const mailbox = createUser('kb-pm', 'mailbox', customer);
   await enableMfaThroughApi(mailbox);

@@ -47,7 +47,7 @@ test('two-factor authentication: enable, log in with a code and a recovery code,
     const secret = (await secretBox.getAttribute('data-secret')) ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
     await expect(secretBox).toHaveText(groupInFours(secret));
-    await expect(dialog.getByText('do not use the same device for the authenticator app')).toBeVisible();
+    await expect(dialog.getByText('keep the app on a different device from the one you log in on')).toBeVisible();
     app = new Authenticator(secret);
   });
 

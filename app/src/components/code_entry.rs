@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::clock;
-use super::{Countdown, submission};
+use super::{Countdown, Submission, submission};
 use crate::api::{ErrorCode, LoginResponse, MfaMethod};
 use crate::client::{self, ClientError};
 use crate::domain::{OtpCode, RecoveryCode, format_duration};
@@ -22,7 +22,7 @@ pub struct CodeEntry {
     /// The answer of the server, shown for the whole form.
     pub error: RwSignal<Option<String>>,
     /// Sends a checked code.
-    verify: Action<String, Result<LoginResponse, ClientError>>,
+    verify: Submission<String, Result<LoginResponse, ClientError>>,
     /// Where the e-mailed code stands.
     pub sent: RwSignal<Sent>,
     /// Seconds before the server sends another code.
@@ -102,11 +102,10 @@ impl CodeEntry {
             OtpCode::parse(&value).map(|_| ())
         };
         self.submitted_error.set(checked.err().map(|e| e.message.to_owned()));
-        if self.submitted_error.get_untracked().is_some() || self.verify.pending().get_untracked() {
-            return;
+        if self.submitted_error.get_untracked().is_none() && !self.verify.pending().get_untracked() {
+            self.error.set(None);
+            self.verify.dispatch(value);
         }
-        self.error.set(None);
-        self.verify.dispatch(value);
     }
 
     /// A code is on its way to the server.

@@ -4,9 +4,10 @@
 
 use leptos::prelude::*;
 
+use crate::api::ErrorCode;
 use crate::api::{RecoveryCodesResponse, TotpSetupResponse};
 use crate::client::{self, ClientError};
-use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Surface, submission};
+use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Submission, Surface, submission};
 use crate::domain::{self, OtpCode, Password, SecondFactor};
 
 /// Whose second factor a dialog sets up.
@@ -40,8 +41,9 @@ pub fn EnableDialog(target: MfaTarget, close: Callback<bool>) -> impl IntoView {
     let steps = EnableState::new();
     // Once the recovery codes show, only their confirmed "saved" closes the
     // dialog: they are never shown again.
+    // Nor while the code that turns it on is out: its answer holds them.
     let on_cancel = Callback::new(move |()| {
-        if steps.codes.with_untracked(Option::is_none) {
+        if steps.codes.with_untracked(Option::is_none) && !steps.activating.get_untracked() {
             close.run(false);
         }
     });
@@ -57,6 +59,8 @@ pub fn EnableDialog(target: MfaTarget, close: Callback<bool>) -> impl IntoView {
 pub struct EnableState {
     setup: RwSignal<Option<TotpSetupResponse>>,
     codes: RwSignal<Option<RecoveryCodesResponse>>,
+    /// The first code is out; its answer brings the recovery codes.
+    activating: RwSignal<bool>,
 }
 
 impl EnableState {
@@ -64,6 +68,7 @@ impl EnableState {
         Self {
             setup: RwSignal::new(None),
             codes: RwSignal::new(None),
+            activating: RwSignal::new(false),
         }
     }
 }
@@ -73,7 +78,11 @@ impl EnableState {
 #[component]
 pub fn EnableSteps(target: MfaTarget, steps: EnableState, close: Callback<bool>) -> impl IntoView {
     let surface = Surface::current();
-    let EnableState { setup, codes } = steps;
+    let EnableState {
+        setup,
+        codes,
+        activating,
+    } = steps;
     let activate = {
         let target = target.clone();
         submission(
@@ -94,6 +103,8 @@ pub fn EnableSteps(target: MfaTarget, steps: EnableState, close: Callback<bool>)
             },
         )
     };
+    let sending = activate.pending();
+    Effect::new(move |_| activating.set(sending.get()));
     move || match (setup.get(), codes.get()) {
         (_, Some(codes)) => {
             let news = match target.username() {
@@ -187,12 +198,15 @@ fn ConfirmPassword(
 fn ScanAndVerify<T>(
     target: MfaTarget,
     setup: TotpSetupResponse,
-    verify: Action<String, Result<T, ClientError>>,
+    verify: Submission<String, Result<T, ClientError>>,
     submit_label: &'static str,
+    /// The steps for a second phone, the login's app already set up.
+    #[prop(optional)]
+    new_phone: bool,
     close: Callback<bool>,
 ) -> impl IntoView
 where
-    T: Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
 {
     let own = target.username().is_none();
     let qr_label = match target.username() {
@@ -208,8 +222,9 @@ where
     };
     let code = RwSignal::new(String::new());
     let submitted_error = RwSignal::new(None::<String>);
-    let error = Signal::derive(move || match &*verify.value().read() {
-        Some(Err(e)) if !verify.pending().get() => Some(e.message.clone()),
+    let (answer, sending) = (verify.answer(), verify.pending());
+    let error = Signal::derive(move || match &*answer.read() {
+        Some(Err(e)) if !sending.get() => Some(e.message.clone()),
         _ => None,
     });
     let code_error = Signal::derive(move || {
@@ -221,7 +236,7 @@ where
         ev.prevent_default();
         let value = code.get_untracked();
         submitted_error.set(OtpCode::parse(&value).err().map(|e| e.message.to_owned()));
-        if submitted_error.get_untracked().is_none() && !verify.pending().get_untracked() {
+        if submitted_error.get_untracked().is_none() {
             verify.dispatch(value);
         }
     };
@@ -249,7 +264,12 @@ where
         <form on:submit=submit novalidate>
             {whose.map(|w| view! { <p class="notice">{w}</p> })}
             <ol class="steps">
-                <li>"Open your authenticator app (Google Authenticator, Aegis, Authy, …) and add an account."</li>
+                <li>{if new_phone {
+                    "On the new phone, open your authenticator app (Google Authenticator, Aegis, Authy, …) and add \
+                     an account."
+                } else {
+                    "Open your authenticator app (Google Authenticator, Aegis, Authy, …) and add an account."
+                }}</li>
                 <li>"Scan the QR code, or type the secret key by hand."</li>
                 <li>"Enter the 6-digit code the app shows."</li>
             </ol>
@@ -265,8 +285,8 @@ where
                     </div>
                     {only_device}
                     <p class="advice">
-                        "Safest is an app on another device than the one you log in with; on one phone alone it \
-                         still stops anyone who only has your password."
+                        "Safest: keep the app on a different device from the one you log in on. Even on the same \
+                         phone it stops anyone who only knows your password."
                     </p>
                 </div>
             </div>
@@ -274,8 +294,10 @@ where
                 inputmode="numeric" error=code_error />
             <ErrorNote message=error />
             <div class="actions">
-                <button type="submit" disabled=move || verify.pending().get()>{submit_label}</button>
-                <button type="button" class="secondary" on:click=move |_| close.run(false)>"Cancel"</button>
+                <button type="submit" disabled=move || sending.get()>{submit_label}</button>
+                <button type="button" class="secondary" disabled=move || sending.get() on:click=move |_| close.run(false)>
+                    "Cancel"
+                </button>
             </div>
         </form>
     }
@@ -291,7 +313,7 @@ struct ProofForm<T: 'static> {
     code_error: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
     confirming: RwSignal<bool>,
-    send: Action<(String, String), Result<T, ClientError>>,
+    send: Submission<(String, String), Result<T, ClientError>>,
 }
 
 impl<T> Clone for ProofForm<T> {
@@ -348,10 +370,8 @@ impl<T: Clone + Send + Sync + 'static> ProofForm<T> {
 
     /// Sends password and code, once at a time.
     fn confirm(self) {
-        if !self.send.pending().get_untracked() {
-            self.send
-                .dispatch((self.password.get_untracked(), self.code.get_untracked()));
-        }
+        self.send
+            .dispatch((self.password.get_untracked(), self.code.get_untracked()));
     }
 }
 
@@ -438,8 +458,9 @@ fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
     let codes = RwSignal::new(None::<RecoveryCodesResponse>);
     let form = ProofForm::new(client::regenerate_recovery_codes, move |r| codes.set(Some(r)));
     view! {
+        // Not while the new codes are on their way: they are shown only once.
         <Modal id="regenerate-codes" title="New recovery codes" on_cancel=Callback::new(move |()| {
-            if codes.with_untracked(Option::is_none) {
+            if codes.with_untracked(Option::is_none) && !form.send.pending().get_untracked() {
                 close.run(false);
             }
         })>
@@ -466,24 +487,36 @@ fn RegenerateDialog(close: Callback<bool>) -> impl IntoView {
 #[component]
 fn MoveDialog(close: Callback<bool>) -> impl IntoView {
     let setup = RwSignal::new(None::<TotpSetupResponse>);
+    let moved = RwSignal::new(false);
     let form = ProofForm::new(client::totp_move_start, move |started| setup.set(Some(started)));
-    let confirm = Action::new_local(|code: &String| client::totp_move_confirm(code.clone()));
-    // A memo: a refused code must not redraw the step (and lose what was typed).
-    let moved = Memo::new(move |_| matches!(confirm.value().get(), Some(Ok(()))));
+    let confirm = submission(
+        |code: &String| client::totp_move_confirm(code.clone()),
+        move |answer| match answer {
+            Ok(()) => moved.set(true),
+            // Reset, or moved from another tab meanwhile: start again.
+            Err(e) if matches!(e.code, ErrorCode::NoPendingSetup | ErrorCode::TotpNotEnabled) => {
+                form.error.set(Some(e.message));
+                setup.set(None);
+            }
+            Err(_) => {}
+        },
+    );
     view! {
         <Modal id="move-app" title="Move to a new phone" on_cancel=Callback::new(move |()| close.run(moved.get_untracked()))>
             {move || match (setup.get(), moved.get()) {
                 (_, true) => view! {
                     <p role="status">
-                        "Your authenticator app is on the new phone now. Codes from the old one no longer work; your \
-                         recovery codes stay as they were."
+                        "Your authenticator app is on the new phone now. Codes from the old one no longer work, and \
+                         every other session of this login was logged out. Your other recovery codes still work."
                     </p>
+                    <p class="hint">"Moved the app with its accounts? Delete the old entry, so only one is left."</p>
                     <div class="actions">
                         <button type="button" on:click=move |_| close.run(true)>"Done"</button>
                     </div>
                 }.into_any(),
                 (Some(started), false) => view! {
-                    <ScanAndVerify target=MfaTarget::Me setup=started verify=confirm submit_label="Verify & Move" close />
+                    <ScanAndVerify target=MfaTarget::Me setup=started verify=confirm submit_label="Verify & Move"
+                        new_phone=true close />
                 }.into_any(),
                 (None, false) => view! {
                     <ProofStep form close
@@ -491,7 +524,8 @@ fn MoveDialog(close: Callback<bool>) -> impl IntoView {
                                code from the old phone\u{2019}s app or, if it is gone, one of your recovery codes."
                             .to_owned()
                         warning="The new phone gets a new QR code. Once you enter its first code, the old phone\u{2019}s \
-                                 codes stop working; your recovery codes stay as they are.".to_owned()
+                                 codes stop working and your other sessions end; your other recovery codes still \
+                                 work.".to_owned()
                         confirm_label="Show the new QR code".to_owned() back_label="Back" />
                 }.into_any(),
             }}

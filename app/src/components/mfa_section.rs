@@ -169,10 +169,13 @@ pub fn MfaSection(
                         on:click=move |_| dialog.set(OwnMfaDialog::Regenerate)>
                         "New recovery codes"
                     </button>
-                    <button type="button" class="secondary" id="mfa-move"
-                        on:click=move |_| dialog.set(OwnMfaDialog::Move)>
-                        "Move to a new phone"
-                    </button>
+                    // Once: the offer above has the button after a recovery-code login.
+                    {(!via_recovery_code).then(|| view! {
+                        <button type="button" class="secondary" id="mfa-move"
+                            on:click=move |_| dialog.set(OwnMfaDialog::Move)>
+                            "Move to a new phone"
+                        </button>
+                    })}
                 </div>
                 <p class="hint" id="mfa-regenerate-hint">
                     "New recovery codes replace all of your current ones: those stop working."

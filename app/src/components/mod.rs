@@ -46,22 +46,77 @@ pub fn use_hydrated() -> ReadSignal<bool> {
     hydrated
 }
 
-/// A form's submission: `send` runs once per dispatch (`pending()` while it
-/// does, which disables the button), and `on_answer` gets each answer once,
-/// untracked. Forms check their input with the shared rules first.
-pub fn submission<I, O, Fu>(send: impl Fn(&I) -> Fu + 'static, on_answer: impl Fn(O) + 'static) -> Action<I, O>
+/// A form's submission, on `Action::new_local`: `send` runs once per
+/// [`Submission::dispatch`], never while an answer is still awaited (which
+/// disables the button). `on_answer` gets each answer as it arrives, even
+/// when the dialog that sent it has closed meanwhile: a page's callbacks
+/// still run, so a change the server made is never lost on screen.
+pub struct Submission<I: 'static, O: 'static> {
+    action: Action<I, O>,
+    pending: Memo<bool>,
+    answer: MappedSignal<Option<O>>,
+}
+
+impl<I, O> Clone for Submission<I, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I, O> Copy for Submission<I, O> {}
+
+impl<I, O> Submission<I, O>
+where
+    I: Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    /// Forms check their input with the shared rules before dispatching.
+    pub fn new<Fu>(send: impl Fn(&I) -> Fu + 'static, on_answer: impl Fn(O) + 'static) -> Self
+    where
+        Fu: Future<Output = O> + 'static,
+    {
+        let on_answer = std::rc::Rc::new(on_answer);
+        let action = Action::new_local(move |input: &I| {
+            let (sent, on_answer) = (send(input), on_answer.clone());
+            async move {
+                let answer = sent.await;
+                untrack(|| on_answer(answer.clone()));
+                answer
+            }
+        });
+        Self {
+            action,
+            pending: action.pending(),
+            answer: action.value(),
+        }
+    }
+
+    /// Sends `input`, unless an answer is still awaited.
+    pub fn dispatch(self, input: I) {
+        if !self.pending.get_untracked() {
+            self.action.dispatch(input);
+        }
+    }
+
+    /// Whether an answer is awaited.
+    pub fn pending(self) -> Memo<bool> {
+        self.pending
+    }
+
+    /// The last answer, `None` before the first.
+    pub fn answer(self) -> MappedSignal<Option<O>> {
+        self.answer
+    }
+}
+
+/// [`Submission::new`].
+pub fn submission<I, O, Fu>(send: impl Fn(&I) -> Fu + 'static, on_answer: impl Fn(O) + 'static) -> Submission<I, O>
 where
     I: Send + Sync + 'static,
     O: Clone + Send + Sync + 'static,
     Fu: Future<Output = O> + 'static,
 {
-    let action = Action::new_local(send);
-    Effect::new(move |_| {
-        if let Some(answer) = action.value().get() {
-            untrack(|| on_answer(answer));
-        }
-    });
-    action
+    Submission::new(send, on_answer)
 }
 
 /// A login button's text: it says why it cannot be pressed yet.

@@ -149,6 +149,8 @@ pub struct AuthUser {
     pub account: account::Model,
     /// The login used a recovery code (see [`Session::via_recovery_code`]).
     pub via_recovery_code: bool,
+    /// The session's own token, for changes that end the others.
+    pub token: SessionToken,
 }
 
 /// A login whose password was right and whose code is still to come.
@@ -181,6 +183,7 @@ impl FromRequestParts<AppState> for AuthUser {
         Ok(Self {
             account,
             via_recovery_code: session.via_recovery_code,
+            token: session.token,
         })
     }
 }

@@ -116,9 +116,10 @@ pub async fn start_move(
 }
 
 /// Confirms the move with a code from the new phone's app: from now on only
-/// its codes work. The recovery codes stay.
+/// its codes work, and every other session of the login ends (the lost
+/// phone may hold one). The recovery codes stay.
 #[utoipa::path(post, path = "/api/v1/me/mfa/totp/move/confirm", tag = "mfa", request_body = TotpActivateRequest, responses(
-    (status = 204, description = "The new phone's app is the login's second factor"),
+    (status = 204, description = "The new phone's app is the login's second factor; other sessions ended"),
     (status = 401, description = "`invalid_code`", body = ErrorBody),
     (status = 409, description = "`no_pending_setup`, `totp_not_enabled`", body = ErrorBody),
     (status = 429, description = "`too_many_attempts`", body = ErrorBody),
@@ -130,7 +131,8 @@ pub async fn finish_move(
     ApiJson(request): ApiJson<TotpActivateRequest>,
 ) -> ApiResult<StatusCode> {
     let code = OtpCode::parse(&request.code)?;
-    mfa::finish_move(&state.db, &state.totp, &user.account, &code, state.clock.now(), &trail).await?;
+    let now = state.clock.now();
+    mfa::finish_move(&state.db, &state.totp, &user.account, &user.token, &code, now, &trail).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -6,16 +6,17 @@ use app::api::{ActiveFactor, MfaStatus, TotpStatus};
 use app::domain::{OtpCode, RecoveryCode, SecondFactor, SecurityEventKind as Event};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Set, TransactionSession, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
 };
 use secrecy::SecretString;
 
 use super::accounts::{Authority, Managed};
 use super::audit::Trail;
+use super::sessions::{self, SessionToken};
 use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
-use super::{app_passwords, email_codes, sessions};
+use super::{app_passwords, email_codes};
 use crate::clock::UnixTime;
 use crate::entity::{account, recovery_code};
 
@@ -112,7 +113,8 @@ pub async fn setup(
     hold_new_secret(db, policy, account).await
 }
 
-/// A new secret for `account`, held as pending, and how to show it.
+/// A new secret for `account`, held as pending while its app is still the
+/// one `account` was read with, and how to show it.
 async fn hold_new_secret(
     db: &impl ConnectionTrait,
     policy: &TotpPolicy,
@@ -123,9 +125,25 @@ async fn hold_new_secret(
         .otpauth_uri(&secret, &account.username)
         .map_err(|e| ServiceError::internal(format!("otpauth uri: {e}")))?;
     let qr_svg = qr_svg(&otpauth_uri).map_err(|e| ServiceError::internal(format!("qr code: {e}")))?;
-    let mut pending = account.clone().into_active_model();
-    pending.totp_pending_secret = Set(Some(secret.to_base32()));
-    pending.update(db).await?;
+    // Only while the app is as checked: a reset, a disable or another
+    // enrolment in between wins, and this secret is never held.
+    let app_as_checked = match &account.totp_secret {
+        Some(current) => account::Column::TotpSecret.eq(current.as_str()),
+        None => account::Column::TotpSecret.is_null(),
+    };
+    let held = account::Entity::update_many()
+        .col_expr(account::Column::TotpPendingSecret, Expr::value(secret.to_base32()))
+        .filter(account::Column::Id.eq(account.id))
+        .filter(app_as_checked)
+        .exec(db)
+        .await?;
+    if held.rows_affected != 1 {
+        return Err(if account.totp_secret.is_some() {
+            ServiceError::TotpNotEnabled
+        } else {
+            ServiceError::TotpAlreadyEnabled
+        });
+    }
     Ok(TotpSetup {
         secret: secret.to_base32(),
         otpauth_uri,
@@ -162,6 +180,8 @@ pub async fn activate(
         return Err(ServiceError::NoPendingSetup);
     }
     let codes = replace_recovery_codes(&txn, account.id).await?;
+    // A new app: no session needs the offer to move the old one.
+    sessions::forget_recovery_code_logins(&txn, account.id).await?;
     trail.record(&txn, Event::MfaEnabled, account, now).await?;
     txn.commit().await?;
     Ok(codes)
@@ -227,11 +247,13 @@ pub async fn start_move(
 }
 
 /// Step two: a code from the new app makes its secret the login's; the old
-/// app's codes stop working, the recovery codes stay.
+/// app's codes stop working, every session but `keep` ends, the recovery
+/// codes stay.
 pub async fn finish_move(
     db: &DatabaseConnection,
     policy: &TotpPolicy,
     account: &account::Model,
+    keep: &SessionToken,
     code: &OtpCode,
     now: UnixTime,
     trail: &Trail,
@@ -248,6 +270,8 @@ pub async fn finish_move(
     if moved.rows_affected != 1 {
         return Err(ServiceError::NoPendingSetup);
     }
+    // The lost phone may still hold a session: only this one stays.
+    sessions::delete_all_others(&txn, account.id, keep).await?;
     sessions::forget_recovery_code_logins(&txn, account.id).await?;
     trail.record(&txn, Event::AppMoved, account, now).await?;
     txn.commit().await?;

@@ -292,7 +292,8 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
             "Your authenticator app moved to a new phone".to_owned(),
             format!(
                 "The authenticator app of your login {name} was moved to a new phone. Codes from the app on the old \
-                 one no longer work; your recovery codes stay as they were."
+                 one no longer work, and every other session of the login was logged out; the recovery codes not \
+                 yet used still work."
             ),
         ),
         Event::AppPasswordCreated => (

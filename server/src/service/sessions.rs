@@ -141,8 +141,18 @@ pub async fn delete_all_for(db: &impl ConnectionTrait, account_id: i32) -> Resul
     Ok(())
 }
 
-/// After the app moved to a new phone, no session of the account needs the
-/// offer to move it any more.
+/// Ends every session of an account but `keep` (the one that asked).
+pub async fn delete_all_others(db: &impl ConnectionTrait, account_id: i32, keep: &SessionToken) -> Result<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::AccountId.eq(account_id))
+        .filter(session::Column::TokenHash.ne(keep.hash()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// After the app moved to a new phone (or a new one was set up), no session
+/// of the account needs the offer to move it any more.
 pub async fn forget_recovery_code_logins(db: &impl ConnectionTrait, account_id: i32) -> Result<()> {
     use sea_orm::sea_query::Expr;
     session::Entity::update_many()

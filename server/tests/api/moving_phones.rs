@@ -69,6 +69,8 @@ async fn after_a_recovery_code_login_the_app_moves_to_a_new_phone(db: Db) {
     assert_status(confirm_move(&browser, &new_code).await, StatusCode::NO_CONTENT).await;
     let me = browser.me_ok().await;
     assert_eq!(me["via_recovery_code"], false, "the offer is done with");
+    // The lost phone's session ends with the move; this one stays.
+    assert_error(with_app.me().await, StatusCode::UNAUTHORIZED, "not_logged_in").await;
     assert_eq!(me["mfa"]["active"], "app");
     assert_eq!(me["mfa"]["recovery_codes_left"], 8, "the same codes, less the two used");
 
