@@ -9,7 +9,7 @@ use crate::api::{
     ActiveFactor, AppPasswordCreated, AppPasswordList, AppPasswordSummary, MailClientSettings, NewAppPasswordRequest,
 };
 use crate::client::{self, ClientError};
-use crate::components::{CopyButton, ErrorNote, Field, Modal, submission};
+use crate::components::{CopyButton, ErrorNote, Field, Modal, Submission};
 use crate::domain::{
     AppPasswordName, MailProtocol, MailProtocols, Password, SecondFactor, format_duration, format_utc,
     parse_lifetime_days,
@@ -323,7 +323,7 @@ fn CreateForm(
             .map(|(p, _)| p)
             .collect()
     };
-    let create = submission(
+    let create = Submission::new(
         move |request: &NewAppPasswordRequest| client::create_app_password(id, request.clone()),
         move |answer| match answer {
             Ok(answer) => created.set(Some(answer)),
@@ -371,7 +371,7 @@ fn CreateForm(
             code: (factor != ActiveFactor::None).then_some(typed_code),
         });
     };
-    let mail_code = submission(
+    let mail_code = Submission::new(
         |(): &()| client::send_confirmation_code(),
         move |answer| {
             sent.set(Some(match answer {
@@ -525,7 +525,7 @@ fn RevokeDialog(
         ),
     };
     let target = password.map(|p| p.id);
-    let revoke = submission(
+    let revoke = Submission::new(
         move |(): &()| async move {
             match target {
                 Some(id) => client::revoke_app_password(of, id).await,

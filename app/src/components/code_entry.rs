@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::clock;
-use super::{Countdown, Submission, submission};
+use super::{Countdown, Submission};
 use crate::api::{ErrorCode, LoginResponse, MfaMethod};
 use crate::client::{self, ClientError};
 use crate::domain::{OtpCode, RecoveryCode, format_duration};
@@ -49,7 +49,7 @@ impl CodeEntry {
             use_recovery: RwSignal::new(false),
             code,
             error,
-            verify: submission(
+            verify: Submission::new(
                 |code: &String| client::login_mfa(code.clone()),
                 move |answer| match answer {
                     Ok(_) => on_done.run(()),

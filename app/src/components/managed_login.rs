@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::AccountSummary;
 use crate::client;
-use crate::components::{Brand, ErrorNote, Field, Modal, Surface, submission};
+use crate::components::{Brand, ErrorNote, Field, Modal, Submission, Surface};
 use crate::domain::Password;
 
 /// A login the dialogs act on.
@@ -59,7 +59,7 @@ pub fn SwitchOffDialog(login: Login, password_label: &'static str, close: Callba
     let Login { id, username } = login;
     let surface = Surface::current();
     let question = format!("{} for {username}?", surface.disable());
-    let switch_off = submission(
+    let switch_off = Submission::new(
         move |password: &String| client::account_mfa_disable(id, password.clone()),
         move |answer| match answer {
             Ok(()) => close.run(Some(username.clone())),
@@ -112,7 +112,7 @@ pub fn FlagBadge(login: Login, flagged_at: i64) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let dismissed = use_context::<FlagDismissed>();
     let id = login.id;
-    let dismiss = submission(
+    let dismiss = Submission::new(
         move |(): &()| client::dismiss_flag(id),
         move |answer| match answer {
             Ok(()) => {

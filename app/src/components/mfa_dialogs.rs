@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::ErrorCode;
 use crate::api::{RecoveryCodesResponse, TotpSetupResponse};
 use crate::client::{self, ClientError};
-use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Submission, Surface, submission};
+use crate::components::{CopyButton, ErrorNote, Field, Modal, RecoveryCodesReveal, Submission, Surface};
 use crate::domain::{self, OtpCode, Password, SecondFactor};
 
 /// Whose second factor a dialog sets up.
@@ -85,7 +85,7 @@ pub fn EnableSteps(target: MfaTarget, steps: EnableState, close: Callback<bool>)
     } = steps;
     let activate = {
         let target = target.clone();
-        submission(
+        Submission::new(
             move |code: &String| {
                 let (target, code) = (target.clone(), code.clone());
                 async move {
@@ -332,7 +332,7 @@ impl<T: Clone + Send + Sync + 'static> ProofForm<T> {
         Fut: Future<Output = Result<T, ClientError>> + 'static,
     {
         let (code, error, confirming) = (RwSignal::new(String::new()), RwSignal::new(None), RwSignal::new(false));
-        let send = submission(
+        let send = Submission::new(
             move |(password, code): &(String, String)| request(password.clone(), code.clone()),
             move |answer| match answer {
                 Ok(value) => on_ok(value),
@@ -489,7 +489,7 @@ fn MoveDialog(close: Callback<bool>) -> impl IntoView {
     let setup = RwSignal::new(None::<TotpSetupResponse>);
     let moved = RwSignal::new(false);
     let form = ProofForm::new(client::totp_move_start, move |started| setup.set(Some(started)));
-    let confirm = submission(
+    let confirm = Submission::new(
         |code: &String| client::totp_move_confirm(code.clone()),
         move |answer| match answer {
             Ok(()) => moved.set(true),

@@ -109,16 +109,6 @@ where
     }
 }
 
-/// [`Submission::new`].
-pub fn submission<I, O, Fu>(send: impl Fn(&I) -> Fu + 'static, on_answer: impl Fn(O) + 'static) -> Submission<I, O>
-where
-    I: Send + Sync + 'static,
-    O: Clone + Send + Sync + 'static,
-    Fu: Future<Output = O> + 'static,
-{
-    Submission::new(send, on_answer)
-}
-
 /// A login button's text: it says why it cannot be pressed yet.
 pub fn login_label(hydrated: bool) -> &'static str {
     if hydrated { "Log in" } else { "Loading…" }

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use crate::api::{AccountFilter, AccountSummary, ActiveFactor, AuditFilter, MfaState, SecurityEvent};
 use crate::client::{self, ClientError};
 use crate::components::{
-    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, Surface, SwitchOffDialog, TopBar,
-    redirect_when_logged_out, signed_in, submission,
+    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, Submission, Surface, SwitchOffDialog,
+    TopBar, redirect_when_logged_out, signed_in,
 };
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
 
@@ -301,7 +301,7 @@ fn SecurityLogTab(active: Signal<bool>) -> impl IntoView {
     let error = RwSignal::new(None::<ClientError>);
 
     // `before` = None for the first page of a new filter.
-    let load = submission(
+    let load = Submission::new(
         |filter: &AuditFilter| {
             let filter = filter.clone();
             async move { (filter.before, client::audit(&filter).await) }

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{LoginRequest, LoginResponse, MfaMethod};
 use crate::client::{self, ClientError};
 use crate::components::{
-    Brand, CodeEntry, ErrorNote, Field, ResendButton, login_label, submission, use_hydrated, use_next_page,
+    Brand, CodeEntry, ErrorNote, Field, ResendButton, Submission, login_label, use_hydrated, use_next_page,
 };
 use crate::domain::{Password, Username};
 
@@ -30,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let next = use_next_page("/account");
-    let log_in = submission(|request: &LoginRequest| client::login(request.clone()), {
+    let log_in = Submission::new(|request: &LoginRequest| client::login(request.clone()), {
         let (navigate, next) = (navigate.clone(), next.clone());
         move |answer: Result<LoginResponse, ClientError>| match answer {
             Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::client;
-use crate::components::{Brand, submission, use_hydrated};
+use crate::components::{Brand, Submission, use_hydrated};
 
 /// What the page shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub fn NotMePage() -> impl IntoView {
     // The fragment exists in the browser only.
     Effect::new(move |_| token.set(fragment_token()));
 
-    let report = submission(
+    let report = Submission::new(
         |token: &String| client::not_me(token.clone()),
         move |answer| {
             state.set(match answer {

@@ -13,7 +13,7 @@ use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, MfaSection, OwnMfaDialog, OwnMfaDialogs,
-    Surface, redirect_when_logged_out, signed_in, submission, use_next_page,
+    Submission, Surface, redirect_when_logged_out, signed_in, use_next_page,
 };
 
 const LOGIN: &str = "/user-panel";
@@ -29,7 +29,7 @@ pub fn UserPanelLoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let next = use_next_page(HOME);
 
-    let log_in = submission(
+    let log_in = Submission::new(
         |request: &CombinedLoginRequest| client::login_combined(request.clone()),
         move |answer: Result<LoginResponse, ClientError>| match answer {
             Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),

@@ -16,7 +16,7 @@ use crate::api::{ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaMethod};
 use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, MfaSection, Modal,
-    MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Surface, redirect_when_logged_out, signed_in, submission,
+    MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Submission, Surface, redirect_when_logged_out, signed_in,
     use_next_page,
 };
 
@@ -35,7 +35,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
     let navigate = use_navigate();
     let next = use_next_page(INBOX);
 
-    let log_in = submission(|request: &LoginRequest| client::login(request.clone()), {
+    let log_in = Submission::new(|request: &LoginRequest| client::login(request.clone()), {
         let (navigate, next) = (navigate.clone(), next.clone());
         move |answer: Result<LoginResponse, ClientError>| match answer {
             Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
