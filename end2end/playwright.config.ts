@@ -1,18 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-
-// Debian's Chromium: the suite never downloads a browser.
-const chromium = {
-  executablePath: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-};
+import { chromium } from './chromium.mjs';
 
 export default defineConfig({
   testDir: './tests',

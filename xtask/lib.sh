@@ -148,10 +148,26 @@ build_test_site() {
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm"
   "$ROOT/node_modules/.bin/sass" --no-source-map "$ROOT/style/main.scss" "$site/pkg/tessera.css"
   cp -r "$ROOT/app/public/." "$site/"
+  # Fast rather than small: the tests check that it is sent, not its size.
+  compress_site "$site" 4
+}
+
+# compress_site DIR [QUALITY]: a .br (brotli, QUALITY, 11 unless given) and
+# a .gz beside each JS, wasm and CSS file of DIR/pkg; the server sends them
+# to browsers that accept them (server/src/assets.rs).
+compress_site() {
+  local site="$1" quality="${2:-11}" file
+  apt_install brotli
+  for file in "$site"/pkg/*.js "$site"/pkg/*.wasm "$site"/pkg/*.css; do
+    [ -f "$file" ] || continue
+    brotli --force --keep --quality="$quality" "$file"
+    gzip --force --keep -9 "$file"
+  done
 }
 
 # A throw-away PostgreSQL cluster on a free port (unless
 # TESSERA_TEST_POSTGRES_URL names a server); call stop_postgres on exit.
+# PG_OPTIONS: more server options ("-c name=value ..."), after the defaults.
 start_postgres() {
   if [ -n "${TESSERA_TEST_POSTGRES_URL:-}" ]; then return 0; fi
   apt_install_no_services postgresql
@@ -164,7 +180,7 @@ start_postgres() {
   step "Starting PostgreSQL on 127.0.0.1:$port"
   "${run[@]}" "$bindir/initdb" --pgdata="$PG_DIR/data" --auth=trust --username=postgres --no-sync >/dev/null
   "${run[@]}" "$bindir/pg_ctl" --pgdata="$PG_DIR/data" --log="$PG_DIR/log" --wait \
-    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
+    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 ${PG_OPTIONS:-}" start >/dev/null
   STOP_PG=("${run[@]}" "$bindir/pg_ctl" --pgdata="$PG_DIR/data" --mode=immediate stop)
   export TESSERA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }

@@ -23,6 +23,7 @@ ensure_cargo_leptos
 ensure_mail_servers
 step "Building Tessera (cargo leptos build --release)"
 cargo leptos build --release
+compress_site "$SITE_ROOT"
 tessera="$CARGO_TARGET_DIR/release/tessera"
 export TESSERA_DATABASE_URL="${TESSERA_DATABASE_URL:-sqlite://data/tessera.db?mode=rwc}"
 

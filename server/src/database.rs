@@ -5,10 +5,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 /// Connects and runs pending migrations. For a SQLite file, its directory is
-/// created first.
+/// created first, and the pool has one connection: SQLite has one writer, and
+/// Tessera's requests queue for it here, in order, rather than in SQLite's
+/// busy handler, which sleeps and retries.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     if let Some(dir) = sqlite_file(url)
         .and_then(Path::parent)
@@ -18,18 +21,26 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     }
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(10)
+        .max_connections(if is_sqlite(url) { 1 } else { 10 })
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            // Readers do not block the writer. NORMAL: a commit is not synced
+            // until the next checkpoint (see ARCHITECTURE.md, "SQLite").
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // Readers do not block the writer; persistent for the file.
-        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
-    }
     Migrator::up(&db, None).await.context("running migrations")?;
     Ok(db)
+}
+
+fn is_sqlite(url: &str) -> bool {
+    url.starts_with("sqlite:")
 }
 
 /// The file a `sqlite:` URL points at, unless it is in memory.

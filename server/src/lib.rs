@@ -2,6 +2,7 @@
 //! See ARCHITECTURE.md for how a request flows through these modules.
 
 pub mod api;
+mod assets;
 pub mod cli;
 pub mod clock;
 pub mod config;

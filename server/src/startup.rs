@@ -17,6 +17,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{self, ApiError, AppState};
+use crate::assets::Bundle;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::database;
@@ -93,9 +94,10 @@ impl Application {
             ),
             None => tracing::info!("mail authentication is off (no --mail-auth-secret-file)"),
         }
+        let bundle = Bundle::load(&settings.site_root);
         let site_root = settings.site_root.to_string_lossy().into_owned();
         let leptos = LeptosOptions::builder()
-            .output_name("tessera")
+            .output_name(bundle.output_name.clone())
             .site_root(site_root)
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
@@ -119,6 +121,7 @@ impl Application {
         let router = Router::new()
             .route("/healthz", get(healthz))
             .merge(api::router(state.clone()))
+            .merge(bundle.routes())
             .leptos_routes(&state, pages, move || shell(leptos.clone()))
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .layer(TraceLayer::new_for_http())

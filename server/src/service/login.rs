@@ -3,7 +3,7 @@
 
 use app::api::ActiveFactor;
 use app::domain::{Password, SecondFactor, SecurityEventKind as Event, Username, split_appended_code};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set, TransactionSession, TransactionTrait};
 use secrecy::SecretString;
 
 use super::audit::Trail;
@@ -55,7 +55,9 @@ pub async fn password_step(
 
 /// The code step of a pending login. On success the pending session is
 /// replaced by a full one with a new token; after [`CODE_TRIES_PER_LOGIN`]
-/// wrong codes the pending login ends.
+/// wrong codes the pending login ends. One transaction: a success's writes
+/// (the claimed code, the sessions, the event) land together, and a refusal's
+/// count and event are kept.
 pub async fn code_step(
     db: &(impl ConnectionTrait + TransactionTrait),
     policy: &TotpPolicy,
@@ -64,18 +66,35 @@ pub async fn code_step(
     now: UnixTime,
     trail: &Trail,
 ) -> Result<(SessionToken, Verified)> {
-    let account = accounts::get(db, pending.account_id).await?;
-    match mfa::verify(db, policy, &account, factor, now, trail).await {
+    let txn = db.begin().await?;
+    let outcome = code_step_in(&txn, policy, pending, factor, now, trail).await;
+    if matches!(outcome, Err(ServiceError::Database(_))) {
+        return outcome; // rolled back as `txn` drops
+    }
+    txn.commit().await?;
+    outcome
+}
+
+async fn code_step_in(
+    txn: &(impl ConnectionTrait + TransactionTrait),
+    policy: &TotpPolicy,
+    pending: &Session,
+    factor: &SecondFactor,
+    now: UnixTime,
+    trail: &Trail,
+) -> Result<(SessionToken, Verified)> {
+    let account = accounts::get(txn, pending.account_id).await?;
+    match mfa::verify(txn, policy, &account, factor, now, trail).await {
         Ok(verified) => {
-            sessions::delete(db, &pending.token).await?;
-            let token = sessions::create(db, account.id, Stage::Full, verified.is_recovery_code(), now).await?;
-            logged_in(db, account, now, trail).await?;
+            sessions::delete(txn, &pending.token).await?;
+            let token = sessions::create(txn, account.id, Stage::Full, verified.is_recovery_code(), now).await?;
+            logged_in(txn, account, now, trail).await?;
             Ok((token, verified))
         }
         Err(wrong @ (ServiceError::InvalidCode | ServiceError::SupersededCode)) => {
-            if sessions::count_code_failure(db, pending).await? >= CODE_TRIES_PER_LOGIN {
-                sessions::delete(db, &pending.token).await?;
-                trail.record(db, Event::SecondStepFailed, &account, now).await?;
+            if sessions::count_code_failure(txn, pending).await? >= CODE_TRIES_PER_LOGIN {
+                sessions::delete(txn, &pending.token).await?;
+                trail.record(txn, Event::SecondStepFailed, &account, now).await?;
                 return Err(ServiceError::LoginExpired);
             }
             Err(wrong)

@@ -204,7 +204,7 @@ async fn check_pending_code<'a>(
     let secret = TotpSecret::from_base32(pending)
         .ok_or_else(|| ServiceError::internal(format!("account {}: pending secret is not base32", account.id)))?;
     let step = async {
-        take_attempt(db, account.id, now).await?;
+        take_attempt(db, account, now).await?;
         policy
             .matching_step(&secret, code, now)
             .ok_or(ServiceError::InvalidCode)
@@ -463,7 +463,7 @@ async fn check_factor(
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Verified> {
-    take_attempt(db, account.id, now).await?;
+    take_attempt(db, account, now).await?;
     let verified = match factor {
         SecondFactor::Totp(code) if account.totp_secret.is_some() => claim_totp_step(db, policy, account, code, now)
             .await?
@@ -616,11 +616,13 @@ fn check_throttle(account: &account::Model, now: UnixTime) -> Result<()> {
 
 /// Takes one attempt at a code for the account: refused while it is locked,
 /// otherwise counted as a wrong code *before* the code is looked at (a right
-/// code resets the count afterwards). The count is compare-and-set, so
-/// concurrent attempts line up: the lock the third one sets stops the fourth.
-async fn take_attempt(db: &impl ConnectionTrait, account_id: i32, now: UnixTime) -> Result<()> {
+/// code resets the count afterwards). The count is compare-and-set against
+/// `account` as the caller read it (read again only when another attempt came
+/// first), so concurrent attempts line up: the lock the third one sets stops
+/// the fourth.
+async fn take_attempt(db: &impl ConnectionTrait, account: &account::Model, now: UnixTime) -> Result<()> {
+    let mut current = std::borrow::Cow::Borrowed(account);
     loop {
-        let current = super::accounts::get(db, account_id).await?;
         check_throttle(&current, now)?;
         let failures = current.mfa_failures.saturating_add(1);
         let delay = delay_after(failures);
@@ -632,13 +634,14 @@ async fn take_attempt(db: &impl ConnectionTrait, account_id: i32, now: UnixTime)
         let taken = account::Entity::update_many()
             .col_expr(account::Column::MfaFailures, Expr::value(failures))
             .col_expr(account::Column::MfaLockedUntil, Expr::value(locked_until))
-            .filter(account::Column::Id.eq(account_id))
+            .filter(account::Column::Id.eq(account.id))
             .filter(account::Column::MfaFailures.eq(current.mfa_failures))
             .exec(db)
             .await?;
         if taken.rows_affected == 1 {
             return Ok(());
         }
+        current = std::borrow::Cow::Owned(super::accounts::get(db, account.id).await?);
     }
 }
 

@@ -220,12 +220,29 @@ async fn fresh_database(db: Db) -> (String, Option<Arc<tempfile::TempDir>>) {
     }
 }
 
+/// A Tessera on SQLite that serves the site in `site_root` (its `pkg/`).
+pub async fn spawn_app_with_site(site_root: &std::path::Path) -> TestApp {
+    let (database_url, sqlite_dir) = fresh_database(Db::Sqlite).await;
+    start_with(database_url, sqlite_dir, Clock::manual(T0), None, None, Some(site_root)).await
+}
+
 async fn start(
     database_url: String,
     sqlite_dir: Option<Arc<tempfile::TempDir>>,
     clock: Clock,
     mail: Option<MailSettings>,
     mail_auth: Option<MailAuthSettings>,
+) -> TestApp {
+    start_with(database_url, sqlite_dir, clock, mail, mail_auth, None).await
+}
+
+async fn start_with(
+    database_url: String,
+    sqlite_dir: Option<Arc<tempfile::TempDir>>,
+    clock: Clock,
+    mail: Option<MailSettings>,
+    mail_auth: Option<MailAuthSettings>,
+    site_root: Option<&std::path::Path>,
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         tessera_server::telemetry::init();
@@ -236,6 +253,9 @@ async fn start(
     settings.mail = mail.clone();
     settings.mail_auth = mail_auth.clone();
     settings.outbox_every = std::time::Duration::from_millis(100);
+    if let Some(site_root) = site_root {
+        settings.site_root = site_root.to_owned();
+    }
     let app = tessera_server::Application::build(settings)
         .await
         .expect("the application builds");

@@ -11,6 +11,7 @@ mod admin_reset;
 mod app_passwords;
 mod authorization;
 mod bad_input;
+mod browser_bundle;
 mod combined_login;
 mod command_line;
 mod email_codes;
