@@ -162,13 +162,17 @@ flood() {
   logins_rate="$(calc "round($(field "$flood_out" s401) / $(field "$flood_out" seconds), 1)")"
 }
 
-step "Raw argon2id, in-process, $(nproc) cores"
-raw_rate="$("$CARGO_TARGET_DIR/release/examples/argon2_rate" "$((seconds < 5 ? seconds : 5))")"
+raw() { "$CARGO_TARGET_DIR/release/examples/argon2_rate" "$((seconds < 5 ? seconds : 5))"; }
 
-step "SQLite: the login flood, code steps, mail logins"
+step "SQLite: raw argon2id on $(nproc) cores, the login flood, raw again; code steps, mail logins"
 sqlite_url="sqlite://$work/bench.db?mode=rwc"
 start_server SQLite "$sqlite_url"
+# The ceiling right before and right after the flood: on a shared machine
+# the mean of the two is the fairer yardstick.
+raw_before="$(raw)"
 flood "$sqlite_url"
+raw_after="$(raw)"
+raw_rate="$(calc "round(($raw_before + $raw_after) / 2, 1)")"
 code_steps "$sqlite_url"
 sqlite_code="$code_rate" sqlite_code_failed="$code_failed"
 mail_logins
@@ -195,13 +199,13 @@ mail_logins
 pg_mail="$mail_rate" pg_health="$health_rate"
 stop_server
 
-row() { printf '| %-46s | %-22s | %-22s |\n' "$@"; }
+row() { printf '| %-48s | %-32s | %-10s |\n' "$@"; }
 echo
 echo "xtask/bench.sh on $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC'); ${seconds} s per load"
 echo
 row "figure" "SQLite" "PostgreSQL"
 row "---" "---" "---"
-row "raw argon2id verifies/s (in-process)" "$raw_rate" ""
+row "raw argon2id verifies/s (in-process)" "$raw_rate (before $raw_before, after $raw_after)" ""
 row "password logins/s, 200 connections" "$logins_rate ($(calc "f'{$logins_rate / $raw_rate:.0%}'") of raw)" ""
 row "  answered 503 (busy) / other errors" "$(field "$flood_out" s503) / $(calc "$(field "$flood_out" errors) + $(field "$flood_out" s500)")" ""
 row "  /healthz p50 / p99 meanwhile (ms)" "$(ms "$(field "$health_probe" p50)") / $(ms "$(field "$health_probe" p99)")" ""
