@@ -67,40 +67,32 @@ pub async fn code_step(
     trail: &Trail,
 ) -> Result<(SessionToken, Verified)> {
     let txn = db.begin().await?;
-    let outcome = code_step_in(&txn, policy, pending, factor, now, trail).await;
+    let outcome = async {
+        let account = accounts::get(&txn, pending.account_id).await?;
+        match mfa::verify(&txn, policy, &account, factor, now, trail).await {
+            Ok(verified) => {
+                sessions::delete(&txn, &pending.token).await?;
+                let token = sessions::create(&txn, account.id, Stage::Full, verified.is_recovery_code(), now).await?;
+                logged_in(&txn, account, now, trail).await?;
+                Ok((token, verified))
+            }
+            Err(wrong @ (ServiceError::InvalidCode | ServiceError::SupersededCode)) => {
+                if sessions::count_code_failure(&txn, pending).await? >= CODE_TRIES_PER_LOGIN {
+                    sessions::delete(&txn, &pending.token).await?;
+                    trail.record(&txn, Event::SecondStepFailed, &account, now).await?;
+                    return Err(ServiceError::LoginExpired);
+                }
+                Err(wrong)
+            }
+            Err(other) => Err(other),
+        }
+    }
+    .await;
     if matches!(outcome, Err(ServiceError::Database(_))) {
         return outcome; // rolled back as `txn` drops
     }
     txn.commit().await?;
     outcome
-}
-
-async fn code_step_in(
-    txn: &(impl ConnectionTrait + TransactionTrait),
-    policy: &TotpPolicy,
-    pending: &Session,
-    factor: &SecondFactor,
-    now: UnixTime,
-    trail: &Trail,
-) -> Result<(SessionToken, Verified)> {
-    let account = accounts::get(txn, pending.account_id).await?;
-    match mfa::verify(txn, policy, &account, factor, now, trail).await {
-        Ok(verified) => {
-            sessions::delete(txn, &pending.token).await?;
-            let token = sessions::create(txn, account.id, Stage::Full, verified.is_recovery_code(), now).await?;
-            logged_in(txn, account, now, trail).await?;
-            Ok((token, verified))
-        }
-        Err(wrong @ (ServiceError::InvalidCode | ServiceError::SupersededCode)) => {
-            if sessions::count_code_failure(txn, pending).await? >= CODE_TRIES_PER_LOGIN {
-                sessions::delete(txn, &pending.token).await?;
-                trail.record(txn, Event::SecondStepFailed, &account, now).await?;
-                return Err(ServiceError::LoginExpired);
-            }
-            Err(wrong)
-        }
-        Err(other) => Err(other),
-    }
 }
 
 /// The User Panel's one-step login: with 2FA on, the code follows the
