@@ -1,12 +1,13 @@
 // The browser half of xtask/bench.sh, against a running release server:
 //   node bench.mjs BASE_URL LOGINS_JSON
 // For each surface's routes: the bytes of WebAssembly, JS and CSS the page
-// loads (raw, gzip and brotli, as the server sends them), and for each login
+// needs (raw, gzip and brotli, as the server sends them) and all it loads
+// (with what a login page prefetches for the next page), and for each login
 // page the time from navigation to an enabled "Log in" button on an emulated
 // mid-range phone (CPU 4× slower, 150 ms latency, 1.6 Mbit/s down), the
 // median of three fresh loads. LOGINS_JSON maps a route to the
 // {username, password} it needs a session of. Prints one line per route:
-//   route=/ raw=… gzip=… br=… first_ms=…
+//   route=/ files=… raw=… gzip=… br=… loaded_files=… loaded_br=… first_ms=…
 import http from 'node:http';
 import { chromium } from '@playwright/test';
 import { chromium as launchOptions } from './chromium.mjs';
@@ -31,7 +32,14 @@ function bytes(url, encoding) {
   });
 }
 
-/** The /pkg files a route loads, once the app is live. */
+const bundleFile = /^\/bundle\/[0-9a-f]+\/pkg\/.*\.(wasm|js|css)$/;
+
+/**
+ * The bundle files (/bundle/<hash>/pkg/…) a route needs, as its HTML links
+ * them (script, wasm, stylesheet, the route's chunks to preload), and all
+ * it loads once the network is idle: a login page also fetches the chunks of
+ * the page the login leads to, after it is live.
+ */
 async function bundleOf(route) {
   const context = await browser.newContext();
   const login = logins[route];
@@ -40,14 +48,31 @@ async function bundleOf(route) {
     if (!answer.ok()) throw new Error(`logging in for ${route}: ${answer.status()}`);
   }
   const page = await context.newPage();
-  const files = new Set();
+  const loaded = new Set();
   page.on('response', (response) => {
-    const path = new URL(response.url()).pathname;
-    if (/^\/pkg\/.*\.(wasm|js|css)$/.test(path)) files.add(response.url());
+    if (bundleFile.test(new URL(response.url()).pathname)) loaded.add(response.url());
   });
-  await page.goto(base + route, { waitUntil: 'networkidle' });
+  const html = await (await page.goto(base + route, { waitUntil: 'networkidle' })).text();
+  const linked = new Set();
+  for (const [, href] of html.matchAll(/href="([^"]+)"/g)) {
+    const url = new URL(href, base);
+    if (bundleFile.test(url.pathname)) linked.add(url.href);
+  }
+  // The loader is imported by tessera.js, not linked.
+  for (const url of loaded) if (url.endsWith('.js')) linked.add(url);
   await context.close();
-  return [...files];
+  return { linked: [...linked], loaded: [...loaded] };
+}
+
+/** Raw, gzip and brotli bytes of `files` together. */
+async function sizesOf(files) {
+  const sizes = { raw: 0, gzip: 0, br: 0 };
+  for (const file of files) {
+    sizes.raw += await bytes(file, 'identity');
+    sizes.gzip += await bytes(file, 'gzip');
+    sizes.br += await bytes(file, 'br');
+  }
+  return sizes;
 }
 
 async function firstInteraction(route) {
@@ -78,14 +103,11 @@ async function firstInteraction(route) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 for (const route of routes) {
-  const files = await bundleOf(route);
-  const sizes = { raw: 0, gzip: 0, br: 0 };
-  for (const file of files) {
-    sizes.raw += await bytes(file, 'identity');
-    sizes.gzip += await bytes(file, 'gzip');
-    sizes.br += await bytes(file, 'br');
-  }
-  let line = `route=${route} files=${files.length} raw=${sizes.raw} gzip=${sizes.gzip} br=${sizes.br}`;
+  const { linked, loaded } = await bundleOf(route);
+  const sizes = await sizesOf(linked);
+  const all = await sizesOf(loaded);
+  let line = `route=${route} files=${linked.length} raw=${sizes.raw} gzip=${sizes.gzip} br=${sizes.br}`;
+  line += ` loaded_files=${loaded.length} loaded_br=${all.br}`;
   if (loginPages.includes(route)) {
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await firstInteraction(route));

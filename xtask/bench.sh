@@ -12,7 +12,7 @@
 #     /healthz, on both databases
 #   - the browser: WebAssembly + JS + CSS per route (raw, gzip, brotli), and
 #     navigation to an enabled login form on an emulated phone (end2end/bench.mjs)
-# Builds the release server and site (cargo leptos build --release) when needed.
+# Builds the release server and site (cargo leptos build --release --split) when needed.
 # Usage: xtask/bench.sh [--seconds N] [--seed N] [--no-browser] [--quick]
 #   --no-browser: the server's figures only (no site build, no Chromium)
 #   --quick: a smoke run (1 s loads, 2,000 seeded logins, no browser figures)
@@ -54,8 +54,8 @@ finish() {
 trap finish EXIT
 
 if [ "$browser" = 1 ]; then
-  step "Building the release server and site (cargo leptos build --release)"
-  cargo leptos build --release 2>&1 | grep -v '^\s*$' | tail -n 3 >&2
+  step "Building the release server and site (cargo leptos build --release --split)"
+  cargo leptos build --release --split 2>&1 | grep -v '^\s*$' | tail -n 3 >&2
   compress_site "$SITE_ROOT"
   site="$SITE_ROOT"
 else
@@ -219,7 +219,11 @@ if [ "$browser" = 1 ]; then
   while read -r line; do
     route="$(field "$line" route)"
     sizes="$(calc "f'{$(field "$line" raw) / 1000:.0f} / {$(field "$line" gzip) / 1000:.0f} / {$(field "$line" br) / 1000:.0f}'")"
-    row "$route: wasm+JS+CSS KB raw / gzip / br" "$sizes" ""
+    row "$route: wasm+JS+CSS KB raw / gzip / br" "$sizes ($(field "$line" files) files)" ""
+    loaded="$(field "$line" loaded_br)"
+    if [ "$loaded" != "$(field "$line" br)" ]; then
+      row "  with the next page's chunks, KB br" "$(calc "f'{$loaded / 1000:.0f}'") ($(field "$line" loaded_files) files)" ""
+    fi
     first="$(field "$line" first_ms)"
     if [ "$first" != 0 ]; then row "$route: enabled login form, phone (s)" "$(calc "f'{$first / 1000:.2f}'")" ""; fi
   done <"$work/browser"

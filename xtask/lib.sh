@@ -134,18 +134,21 @@ ensure_cargo_leptos() {
   cargo install --quiet cargo-leptos --version "$want" --locked
 }
 
-# build_test_site DIR: the debug browser bundle and the CSS into DIR/pkg, as
-# `cargo leptos build` would, but without cargo-leptos (CI need not install it).
-# The server that serves it must be built without LEPTOS_OUTPUT_NAME, as
-# `cargo build` and `cargo test` do: it then asks for pkg/tessera_bg.wasm,
-# the name wasm-bindgen writes.
+# build_test_site DIR: the debug browser bundle, split into route chunks, and
+# the CSS into DIR/pkg, as `cargo leptos build --split` would, but without
+# cargo-leptos (CI need not install it). The server that serves it must be
+# built without LEPTOS_OUTPUT_NAME, as `cargo build` and `cargo test` do: it
+# then asks for pkg/tessera_bg.wasm, the name wasm-bindgen writes.
 build_test_site() {
-  local site="$1"
+  local site="$1" main
   step "Building the browser bundle for the tests"
   (cd "$ROOT" && cargo build --quiet -p frontend --lib --target wasm32-unknown-unknown)
+  rm -rf "$site/pkg"
   mkdir -p "$site/pkg"
-  wasm-bindgen --target web --no-typescript --out-name tessera --out-dir "$site/pkg" \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm"
+  main="$(cd "$ROOT" && cargo run --quiet -p xtask --bin split-wasm -- \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/debug/frontend.wasm" "$site/pkg")"
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-name tessera --out-dir "$site/pkg" "$main"
   "$ROOT/node_modules/.bin/sass" --no-source-map "$ROOT/style/main.scss" "$site/pkg/tessera.css"
   cp -r "$ROOT/app/public/." "$site/"
   # Fast rather than small: the tests check that it is sent, not its size.

@@ -21,8 +21,8 @@ ensure_build_tools
 ensure_cargo_leptos
 [ -n "${TESSERA_SMTP_URL:-}" ] || ensure_smtp_sink_venv
 ensure_mail_servers
-step "Building Tessera (cargo leptos build --release)"
-cargo leptos build --release
+step "Building Tessera (cargo leptos build --release --split)"
+cargo leptos build --release --split
 compress_site "$SITE_ROOT"
 tessera="$CARGO_TARGET_DIR/release/tessera"
 export TESSERA_DATABASE_URL="${TESSERA_DATABASE_URL:-sqlite://data/tessera.db?mode=rwc}"

@@ -19,7 +19,7 @@ start_postgres
 step "Formatting and lints (ssr and hydrate builds apart: never both features at once)"
 cargo fmt --all -- --check
 cargo clippy --quiet -p app --features ssr --all-targets -- -D warnings
-cargo clippy --quiet -p server -p migrations --all-targets -- -D warnings
+cargo clippy --quiet -p server -p migrations -p xtask --all-targets -- -D warnings
 cargo clippy --quiet -p frontend -p app --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "Unit tests (shared rules) and server tests (unit, integration on SQLite and PostgreSQL)"

@@ -15,10 +15,12 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
-/// The HTML document the server renders around [`App`].
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document the server renders around [`App`]. `bundle` is where
+/// the site's `pkg/` is served, a path that names its content
+/// (`/bundle/3f9a…c1`, see server/src/assets.rs), or `""` for plain `/pkg/`.
+pub fn shell(options: LeptosOptions, bundle: String) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -27,10 +29,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                // `output_name` carries the bundle's content hash (server/src/assets.rs).
-                <link rel="stylesheet" id="tessera" href=format!("/pkg/{}.css", options.output_name) />
+                <link rel="stylesheet" id="tessera" href=format!("{bundle}/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options root=bundle />
                 <MetaTags />
             </head>
             <body>
@@ -48,17 +49,17 @@ pub fn App() -> impl IntoView {
         <Title text="Tessera" />
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::LoginPage />
-                <Route path=path!("/account") view=pages::AccountPage />
-                <Route path=path!("/packages") view=pages::PackagesPage />
-                <Route path=path!("/admin") view=pages::AdminPage />
-                <Route path=path!("/webmail") view=pages::WebmailLoginPage />
-                <Route path=path!("/webmail/inbox") view=pages::WebmailHomePage />
-                <Route path=path!("/webmail/account") view=pages::WebmailAccountPage />
-                <Route path=path!("/user-panel") view=pages::UserPanelLoginPage />
-                <Route path=path!("/user-panel/home") view=pages::UserPanelHomePage />
-                <Route path=path!("/this-wasnt-me") view=pages::NotMePage />
-                <Route path=path!("/setup") view=pages::SetupLinkPage />
+                <Route path=path!("/") view={Lazy::<pages::Login>::new()} />
+                <Route path=path!("/account") view={Lazy::<pages::Account>::new()} />
+                <Route path=path!("/packages") view={Lazy::<pages::Packages>::new()} />
+                <Route path=path!("/admin") view={Lazy::<pages::Admin>::new()} />
+                <Route path=path!("/webmail") view={Lazy::<pages::WebmailLogin>::new()} />
+                <Route path=path!("/webmail/inbox") view={Lazy::<pages::WebmailHome>::new()} />
+                <Route path=path!("/webmail/account") view={Lazy::<pages::WebmailAccount>::new()} />
+                <Route path=path!("/user-panel") view={Lazy::<pages::UserPanelLogin>::new()} />
+                <Route path=path!("/user-panel/home") view={Lazy::<pages::UserPanelHome>::new()} />
+                <Route path=path!("/this-wasnt-me") view={Lazy::<pages::NotMe>::new()} />
+                <Route path=path!("/setup") view={Lazy::<pages::SetupLink>::new()} />
             </Routes>
         </Router>
     }

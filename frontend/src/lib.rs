@@ -2,9 +2,11 @@
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Called by the hydration script Leptos puts in the page.
+/// Called by the hydration script Leptos puts in the page. Every page is a
+/// lazy route (its code in its own chunks), so hydration waits for the
+/// page's chunks first.
 #[wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -1,88 +1,102 @@
-//! The browser bundle (`pkg/tessera.js`, its WebAssembly and `tessera.css`),
-//! served under names that carry a hash of their content
-//! (`/pkg/tessera.3f9a…c1.js`) with `Cache-Control: immutable`: a phone
-//! downloads it once per release, and a new release is never mixed with an
-//! old cached one. Each file goes out as its precompressed `.br` or `.gz`
-//! sibling when the browser accepts that and the site build wrote one
-//! (xtask's `compress_site`); otherwise as it is.
+//! The browser bundle: the site's `pkg/` (`tessera.js`, its WebAssembly, the
+//! route chunks a split build writes with their `__wasm_split` loader, and
+//! `tessera.css`), served under a path that carries a hash of all of it
+//! (`/bundle/3f9a…c1/pkg/tessera.js`) with `Cache-Control: immutable`: a
+//! phone downloads each file once per release, and a new release is never
+//! mixed with an old cached one. Each file goes out as its precompressed
+//! `.br` or `.gz` sibling when the browser accepts that and the site build
+//! wrote one (xtask's `compress_site`); otherwise as it is.
 //!
-//! The three files share one name, `tessera.<hash>`, the hash covering all
-//! three: it becomes Leptos's `output_name`, which `HydrationScripts` and the
-//! shell's stylesheet link build their URLs from.
+//! The hash goes in front of `pkg/` rather than into each file name because
+//! the files name each other (the loader imports `./tessera.js` and fetches
+//! `./chunk_12.wasm`): one directory keeps those references whole. The
+//! prefix becomes `HydrationScripts`'s `root`, which also prefixes the
+//! chunks the server tells the browser to preload.
 
 use std::path::{Path, PathBuf};
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use sha2::{Digest, Sha256};
-use tower_http::services::ServeFile;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::services::ServeDir;
 
-/// What `wasm-bindgen` and cargo-leptos call the bundle.
-const OUTPUT_NAME: &str = "tessera";
+/// The file every bundle has: wasm-bindgen's JS for `--out-name tessera`.
+const ENTRY: &str = "tessera.js";
 
 /// The bundle as found in `<site>/pkg` at startup.
 pub struct Bundle {
-    /// `tessera.<hash>`, or plain `tessera` when the bundle is missing.
-    pub output_name: String,
-    /// (URL path, file) for each part.
-    files: Vec<(String, PathBuf)>,
+    /// `/bundle/<hash>`, or `""` when there is no bundle (the pages then
+    /// link plain `/pkg/`, which serves nothing).
+    pub root: String,
+    /// The directory served under `<root>/pkg`.
+    pkg: PathBuf,
 }
 
 impl Bundle {
-    /// Reads the bundle's files once, to name them by their content. Without
-    /// them (a server for the API only), the names stay unhashed and nothing
-    /// is routed here.
+    /// Reads the bundle's files once, to name them by their content.
+    /// Without them (a server for the API only) nothing is routed here.
     pub fn load(site_root: &Path) -> Self {
         let pkg = site_root.join("pkg");
-        // Leptos asks for `<name>_bg.wasm` unless cargo-leptos built it (see
-        // `HydrationScripts`); the file is the one wasm-bindgen wrote either way.
-        let wasm_suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
-            ""
-        } else {
-            "_bg"
-        };
-        let parts = [
-            ("js", pkg.join(format!("{OUTPUT_NAME}.js"))),
-            ("wasm", pkg.join(format!("{OUTPUT_NAME}{wasm_suffix}.wasm"))),
-            ("css", pkg.join(format!("{OUTPUT_NAME}.css"))),
-        ];
-        let mut hash = Sha256::new();
-        for (_, path) in &parts {
-            match std::fs::read(path) {
-                Ok(bytes) => hash.update(&bytes),
-                Err(e) => {
-                    tracing::info!(file = %path.display(), error = %e, "no browser bundle: its names are not hashed");
-                    return Self {
-                        output_name: OUTPUT_NAME.to_owned(),
-                        files: Vec::new(),
-                    };
+        match content_hash(&pkg) {
+            Ok(hash) => Self {
+                root: format!("/bundle/{hash}"),
+                pkg,
+            },
+            Err(e) => {
+                tracing::info!(dir = %pkg.display(), error = %e, "no browser bundle");
+                Self {
+                    root: String::new(),
+                    pkg,
                 }
             }
         }
-        let output_name = format!("{OUTPUT_NAME}.{}", &hex::encode(hash.finalize())[..16]);
-        let files = parts
-            .into_iter()
-            .map(|(kind, path)| {
-                let url = match kind {
-                    "wasm" => format!("/pkg/{output_name}{wasm_suffix}.wasm"),
-                    _ => format!("/pkg/{output_name}.{kind}"),
-                };
-                (url, path)
-            })
-            .collect();
-        Self { output_name, files }
     }
 
-    /// The hashed names' routes, each file cached for a year.
+    /// `<root>/pkg/*`, each file cached for a year.
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        let mut router = Router::new();
-        for (url, path) in &self.files {
-            router = router.route_service(url, ServeFile::new(path).precompressed_br().precompressed_gzip());
+        if self.root.is_empty() {
+            return Router::new();
         }
-        router.layer(SetResponseHeaderLayer::overriding(
+        let files = ServeDir::new(&self.pkg)
+            .precompressed_br()
+            .precompressed_gzip()
+            .append_index_html_on_directories(false);
+        Router::new()
+            .nest_service(&format!("{}/pkg", self.root), files)
+            .layer(axum::middleware::map_response(cache_for_good))
+    }
+}
+
+/// Immutable, for the files found: a 404 must not be cached for a year.
+async fn cache_for_good(mut response: Response) -> Response {
+    if response.status().is_success() {
+        response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=31536000, immutable"),
-        ))
+        );
     }
+    response
+}
+
+/// The first 16 hex digits of a SHA-256 over every file's name and content
+/// (the `.br` and `.gz` siblings left out: they follow from the rest).
+fn content_hash(pkg: &Path) -> std::io::Result<String> {
+    std::fs::metadata(pkg.join(ENTRY))?;
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(pkg)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_file() && !name.ends_with(".br") && !name.ends_with(".gz") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    let mut hash = Sha256::new();
+    for name in names {
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(std::fs::read(pkg.join(&name))?);
+    }
+    Ok(hex::encode(hash.finalize())[..16].to_owned())
 }

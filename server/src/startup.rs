@@ -97,7 +97,7 @@ impl Application {
         let bundle = Bundle::load(&settings.site_root);
         let site_root = settings.site_root.to_string_lossy().into_owned();
         let leptos = LeptosOptions::builder()
-            .output_name(bundle.output_name.clone())
+            .output_name("tessera")
             .site_root(site_root)
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
@@ -118,12 +118,20 @@ impl Application {
             leptos: leptos.clone(),
         };
         let pages = generate_route_list(App);
+        let page_shell = {
+            let (leptos, root) = (leptos.clone(), bundle.root.clone());
+            move || shell(leptos.clone(), root.clone())
+        };
+        let error_shell = {
+            let root = bundle.root.clone();
+            move |options| shell(options, root.clone())
+        };
         let router = Router::new()
             .route("/healthz", get(healthz))
             .merge(api::router(state.clone()))
             .merge(bundle.routes())
-            .leptos_routes(&state, pages, move || shell(leptos.clone()))
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .leptos_routes(&state, pages, page_shell)
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(error_shell))
             .layer(TraceLayer::new_for_http())
             .layer(CatchPanicLayer::custom(|_| {
                 tracing::error!("a request handler panicked");

@@ -30,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let next = use_next_page("/account");
+    super::prefetch::<super::Account>();
     let log_in = Submission::new(|request: &LoginRequest| client::login(request.clone()), {
         let (navigate, next) = (navigate.clone(), next.clone());
         move |answer: Result<LoginResponse, ClientError>| match answer {

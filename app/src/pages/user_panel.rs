@@ -28,6 +28,7 @@ pub fn UserPanelLoginPage() -> impl IntoView {
     let MailboxLogin { password, error, .. } = form;
     let navigate = use_navigate();
     let next = use_next_page(HOME);
+    super::prefetch::<super::UserPanelHome>();
 
     let log_in = Submission::new(
         |request: &CombinedLoginRequest| client::login_combined(request.clone()),

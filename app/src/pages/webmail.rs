@@ -34,6 +34,7 @@ pub fn WebmailLoginPage() -> impl IntoView {
     let asking_code = RwSignal::new(None::<Vec<MfaMethod>>);
     let navigate = use_navigate();
     let next = use_next_page(INBOX);
+    super::prefetch::<super::WebmailHome>();
 
     let log_in = Submission::new(|request: &LoginRequest| client::login(request.clone()), {
         let (navigate, next) = (navigate.clone(), next.clone());
