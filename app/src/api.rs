@@ -160,6 +160,67 @@ pub enum LoginResponse {
     MfaRequired { methods: Vec<MfaMethod> },
 }
 
+/// Where a login form stands after the browser posted it itself (before the
+/// WebAssembly was live, or without it): the query of the login page the
+/// server sends it back to with a 303, which the page reads on both sides.
+/// `/?mfa=app` asks for the code, `/webmail?error=invalid_credentials&username=…`
+/// says what went wrong. Only codes travel, never words, so a link cannot
+/// make a login page say what its sender likes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostedLogin {
+    /// The code step comes next, with this factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<ActiveFactor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorCode>,
+    /// What was typed in the username field, kept after a refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The page to go on to, as the login page was given it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+impl PostedLogin {
+    /// Reads a login page's query; anything else in it, or a value that is
+    /// not one of ours, leaves the form as if nothing was posted.
+    pub fn from_query(query: &str) -> Self {
+        serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default()
+    }
+
+    /// `login` with this state as its query.
+    pub fn url(&self, login: &str) -> String {
+        match serde_urlencoded::to_string(self) {
+            Ok(query) if !query.is_empty() => format!("{login}?{query}"),
+            _ => login.to_owned(),
+        }
+    }
+
+    /// The refusal in words. The JSON answers say the same, with figures
+    /// where they have them ("in 42 seconds").
+    pub fn message(&self) -> Option<&'static str> {
+        Some(match self.error? {
+            ErrorCode::InvalidCredentials => "Wrong username or password.",
+            ErrorCode::InvalidCode => "That code is wrong or has already been used.",
+            ErrorCode::SupersededCode => "A newer code was sent: use the latest e-mail.",
+            ErrorCode::InvalidInput if self.mfa.is_some() => {
+                "Enter a current code: from your app, a recovery code, or the one we e-mailed you."
+            }
+            ErrorCode::InvalidInput => "Fill in both fields.",
+            ErrorCode::LoginExpired | ErrorCode::NoPendingLogin => "Your login has expired. Enter your password again.",
+            ErrorCode::TooManyAttempts => "Too many wrong codes. Wait a minute, then try the code your app shows.",
+            ErrorCode::TooManyFailures => "Too many failed logins from this address. Try again in a few minutes.",
+            ErrorCode::ServerBusy => "Too many logins at once. Try again in a moment.",
+            ErrorCode::EmailCodeLogin => {
+                "This login gets its codes by e-mail: log in with the two-step login, which sends you one."
+            }
+            // Not a code of ours: someone else's link.
+            ErrorCode::Unknown => return None,
+            _ => "The login did not go through. Please try again.",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -206,6 +267,17 @@ pub enum ActiveFactor {
     Email,
     /// A code from an authenticator app (TOTP), or a recovery code.
     App,
+}
+
+impl ActiveFactor {
+    /// What the code step takes for this factor.
+    pub fn methods(self) -> Vec<MfaMethod> {
+        match self {
+            Self::App => vec![MfaMethod::Totp, MfaMethod::RecoveryCode],
+            Self::Email => vec![MfaMethod::Email],
+            Self::None => Vec::new(),
+        }
+    }
 }
 
 /// `POST /api/v1/login/mfa/email`: a code is on its way.
@@ -628,6 +700,31 @@ mod tests {
             serde_json::to_value(LoginResponse::Ok).ok(),
             Some(serde_json::json!({"status": "ok"}))
         );
+    }
+
+    #[test]
+    fn a_posted_login_travels_in_the_query() {
+        let posted = PostedLogin {
+            mfa: Some(ActiveFactor::App),
+            error: Some(ErrorCode::InvalidCode),
+            username: Some("info@example.com".to_owned()),
+            next: Some("/webmail/account?tab=mfa".to_owned()),
+        };
+        let url = posted.url("/webmail");
+        assert_eq!(
+            url,
+            "/webmail?mfa=app&error=invalid_code&username=info%40example.com&next=%2Fwebmail%2Faccount%3Ftab%3Dmfa"
+        );
+        assert_eq!(PostedLogin::from_query(url.trim_start_matches("/webmail")), posted);
+        assert_eq!(PostedLogin::default().url("/"), "/");
+    }
+
+    #[test]
+    fn a_foreign_query_posts_nothing() {
+        for query in ["?mfa=sms", "?error=You+won", "?mfa=app&mfa=email", "?%zz"] {
+            assert_eq!(PostedLogin::from_query(query).message(), None, "{query}");
+        }
+        assert_eq!(PostedLogin::from_query("?utm_source=mail"), PostedLogin::default());
     }
 
     #[test]

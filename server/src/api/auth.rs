@@ -2,7 +2,7 @@
 
 use app::api::{
     ActiveFactor, CombinedLoginRequest, EmailCodeSent, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MeResponse,
-    MfaCodeRequest, MfaMethod,
+    MfaCodeRequest,
 };
 use app::domain::{Password, SecondFactor, Username};
 use axum::extract::State;
@@ -28,15 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(me))
 }
 
-/// What the code step takes for each second factor.
-fn methods(factor: ActiveFactor) -> Vec<MfaMethod> {
-    match factor {
-        ActiveFactor::App => vec![MfaMethod::Totp, MfaMethod::RecoveryCode],
-        ActiveFactor::Email => vec![MfaMethod::Email],
-        ActiveFactor::None => Vec::new(),
-    }
-}
-
 /// The password step. Any session the browser had ends here; the new one
 /// gets a new token (no session fixation).
 #[utoipa::path(post, path = "/api/v1/login", tag = "login", request_body = LoginRequest, responses(
@@ -51,8 +42,27 @@ pub async fn login(
     trail: Trail,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
-    let username = Username::parse(&request.username)?;
-    let password = Password::parse(&request.password)?;
+    let (jar, code_step) = password_step(&state, jar, &trail, &request.username, &request.password).await?;
+    let response = match code_step {
+        None => LoginResponse::Ok,
+        Some(factor) => LoginResponse::MfaRequired {
+            methods: factor.methods(),
+        },
+    };
+    Ok((jar, Json(response)))
+}
+
+/// The password step, for the API and the form the browser posts alike:
+/// logged in, or the code step next with the factor it takes.
+pub(super) async fn password_step(
+    state: &AppState,
+    jar: CookieJar,
+    trail: &Trail,
+    username: &str,
+    password: &str,
+) -> ApiResult<(CookieJar, Option<ActiveFactor>)> {
+    let username = Username::parse(username)?;
+    let password = Password::parse(password)?;
     if let Some(old) = session_token(&jar) {
         sessions::delete(&state.db, &old).await?;
     }
@@ -64,16 +74,11 @@ pub async fn login(
         &password,
         state.mail_on(),
         now,
-        &trail,
+        trail,
     )
     .await?;
-    let response = match logged_in.stage {
-        Stage::Full => LoginResponse::Ok,
-        Stage::PendingMfa => LoginResponse::MfaRequired {
-            methods: methods(logged_in.factor),
-        },
-    };
-    Ok((jar.add(state.session_cookie(&logged_in.token)), Json(response)))
+    let code_step = (logged_in.stage == Stage::PendingMfa).then_some(logged_in.factor);
+    Ok((jar.add(state.session_cookie(&logged_in.token)), code_step))
 }
 
 /// Sends the pending login a 6-digit code by e-mail, valid 15 minutes; a new
@@ -127,10 +132,22 @@ pub async fn login_mfa(
     trail: Trail,
     ApiJson(request): ApiJson<MfaCodeRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
-    let factor = SecondFactor::parse(&request.code)?;
+    let jar = code_step(&state, jar, &pending, &trail, &request.code).await?;
+    Ok((jar, Json(LoginResponse::Ok)))
+}
+
+/// The code step, for the API and the form the browser posts alike.
+pub(super) async fn code_step(
+    state: &AppState,
+    jar: CookieJar,
+    pending: &PendingLogin,
+    trail: &Trail,
+    code: &str,
+) -> ApiResult<CookieJar> {
+    let factor = SecondFactor::parse(code)?;
     let now = state.clock.now();
-    let (token, _) = login::code_step(&state.db, &state.totp, &pending.session, &factor, now, &trail).await?;
-    Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok)))
+    let (token, _) = login::code_step(&state.db, &state.totp, &pending.session, &factor, now, trail).await?;
+    Ok(jar.add(state.session_cookie(&token)))
 }
 
 /// The User Panel's login: the current 6-digit code appended to the password
@@ -153,8 +170,20 @@ pub async fn login_combined(
     trail: Trail,
     ApiJson(request): ApiJson<CombinedLoginRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
-    let username = Username::parse(&request.username)?;
-    Password::parse(&request.password_and_code)?;
+    let jar = combined_step(&state, jar, &trail, &request.username, &request.password_and_code).await?;
+    Ok((jar, Json(LoginResponse::Ok)))
+}
+
+/// The one-form login, for the API and the form the browser posts alike.
+pub(super) async fn combined_step(
+    state: &AppState,
+    jar: CookieJar,
+    trail: &Trail,
+    username: &str,
+    password_and_code: &str,
+) -> ApiResult<CookieJar> {
+    let username = Username::parse(username)?;
+    Password::parse(password_and_code)?;
     if let Some(old) = session_token(&jar) {
         sessions::delete(&state.db, &old).await?;
     }
@@ -164,10 +193,10 @@ pub async fn login_combined(
         &state.hasher,
         &state.totp,
         &username,
-        &request.password_and_code,
+        password_and_code,
         state.mail_on(),
         now,
-        &trail,
+        trail,
     )
     .await;
     let (token, _) = logged_in.map_err(|e| match e {
@@ -176,7 +205,7 @@ pub async fn login_combined(
         }
         other => other.into(),
     })?;
-    Ok((jar.add(state.session_cookie(&token)), Json(LoginResponse::Ok)))
+    Ok(jar.add(state.session_cookie(&token)))
 }
 
 /// Ends the session (full or pending) and clears the cookie.

@@ -68,6 +68,10 @@ impl ApiError {
         )
     }
 
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

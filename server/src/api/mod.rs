@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod error;
 mod extract;
+mod forms;
 mod mail_auth;
 mod mfa;
 mod notices;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
     Router::new()
         .nest("/api/v1", v1)
+        .merge(forms::router())
         .layer(middleware::from_fn_with_state(state, same_origin_only))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

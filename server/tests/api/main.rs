@@ -22,6 +22,7 @@ mod mail_clients;
 mod mfa_lifecycle;
 mod moving_phones;
 mod notices;
+mod posted_forms;
 mod replay_and_concurrency;
 mod security_headers;
 mod security_log;
