@@ -30,7 +30,7 @@ function newMailbox(prefix: string, password?: string): User {
 async function openUserPanel(page: Page): Promise<void> {
   await page.goto('/user-panel');
   await expect(page.getByRole('heading', { name: 'User Control Panel' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
+  await expect(page.locator('form[data-live]')).toHaveCount(1);
 }
 
 async function expectHome(page: Page, user: User, status: 'Enabled' | 'Disabled'): Promise<void> {
@@ -49,7 +49,7 @@ async function expectStillOnLogin(page: Page, message: string): Promise<void> {
 async function logOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/user-panel$/);
-  await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
+  await expect(page.locator('form[data-live]')).toHaveCount(1);
 }
 
 test('the User Panel login explains that the code goes straight after the password', async ({ page }) => {
@@ -133,7 +133,7 @@ test('a mailbox without 2FA whose password ends in six digits logs in; then 2FA 
 test('the User Panel without a session goes back to its login form', async ({ page }) => {
   await page.goto('/user-panel/home');
   await expect(page).toHaveURL(/\/user-panel\?next=\/user-panel\/home$/);
-  await expect(page.getByRole('button', { name: 'Log in', exact: true })).toBeEnabled();
+  await expect(page.locator('form[data-live]')).toHaveCount(1);
 });
 
 // Written for the phone project (360 px wide, touch); the same holds on the

@@ -68,6 +68,9 @@ pub fn Field(
                 spellcheck="false"
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
+                // The server renders what the form was posted with (the
+                // username after a refused password), `bind:value` alone not.
+                value=value.get_untracked()
                 bind:value=value
             />
             {move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}

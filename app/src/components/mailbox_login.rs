@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::{ErrorNote, Field, login_label, use_hydrated};
+use super::{ErrorNote, Field};
+use crate::api::PostedLogin;
 use crate::domain::{Password, Username};
 
 /// What the form holds and says.
@@ -20,11 +21,17 @@ pub struct MailboxLogin {
 }
 
 impl MailboxLogin {
-    pub fn new() -> Self {
+    /// The form as the server sent the browser back to it, if it did:
+    /// the address kept, and `refused` wording an `invalid_credentials`.
+    pub fn new(posted: &PostedLogin, refused: &'static str) -> Self {
+        let error = match posted.error {
+            Some(crate::api::ErrorCode::InvalidCredentials) => Some(refused),
+            _ => posted.message(),
+        };
         Self {
-            email: RwSignal::new(String::new()),
+            email: RwSignal::new(posted.username.clone().unwrap_or_default()),
             password: RwSignal::new(String::new()),
-            error: RwSignal::new(None),
+            error: RwSignal::new(error.map(str::to_owned)),
             email_checked: RwSignal::new(false),
             password_error: RwSignal::new(None),
         }
@@ -58,21 +65,20 @@ impl MailboxLogin {
     }
 }
 
-/// The form's fields, its message and its button (disabled until hydrated,
-/// and while `busy` sending).
+/// The form's fields, its message and its button (disabled while `busy`
+/// sending; before the page is live the browser posts the form itself).
 #[component]
 pub fn MailboxLoginFields(
     form: MailboxLogin,
     #[prop(into)] busy: Signal<bool>,
     #[prop(optional)] password_hint: Option<&'static str>,
 ) -> impl IntoView {
-    let hydrated = use_hydrated();
     view! {
         <Field id="email" label="E-mail address" value=form.email input_type="email" inputmode="email"
             autocomplete="username" error=form.email_error() />
         <Field id="password" label="Password" value=form.password input_type="password"
             hint=password_hint autocomplete="current-password" error=form.password_error />
         <ErrorNote message=form.error />
-        <button type="submit" disabled=move || !hydrated.get() || busy.get()>{move || login_label(hydrated.get())}</button>
+        <button type="submit" disabled=move || busy.get()>"Log in"</button>
     }
 }

@@ -27,7 +27,7 @@ pub use mfa_section::{MfaSection, Surface};
 pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;
 pub use security_events::{MyEvents, SecurityEvents};
-pub use session::{redirect_when_logged_out, signed_in, use_next_page, use_to_login};
+pub use session::{redirect_when_logged_out, signed_in, use_next_page, use_posted_login, use_to_login};
 
 use leptos::prelude::*;
 
@@ -107,9 +107,4 @@ where
     pub fn answer(self) -> MappedSignal<Option<O>> {
         self.answer
     }
-}
-
-/// A login button's text: it says why it cannot be pressed yet.
-pub fn login_label(hydrated: bool) -> &'static str {
-    if hydrated { "Log in" } else { "Loading…" }
 }

@@ -37,7 +37,11 @@ pub fn Modal(
         let _ = ev;
     };
     view! {
+        // Rendered by the server only when the page opens with it (webmail's
+        // code pop-up after a posted password): shown at once, made modal
+        // while hydrating.
         <dialog class="modal" id=id aria-labelledby=labelled_by node_ref=dialog on:cancel=cancel
+            open=cfg!(feature = "ssr")
             on:keydown=keep_tab_inside>
             <h2 id=heading>{title}</h2>
             {children()}
@@ -70,7 +74,9 @@ mod browser {
         let watcher = StoredValue::new_local(None::<Watcher>);
         Effect::new(move |_| {
             let Some(dialog) = dialog.get() else { return };
-            if !dialog.open() {
+            if !dialog.matches(":modal").unwrap_or(false) {
+                // The server's `open` shows it, but not modal: no inert page.
+                dialog.close();
                 let _ = dialog.show_modal();
             }
             focus_first(&dialog);

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-use crate::api::MeResponse;
+use crate::api::{MeResponse, PostedLogin};
 use crate::client::ClientError;
 use crate::domain::{login_leading_to, return_path};
 
@@ -35,6 +35,13 @@ pub fn use_to_login(login: &'static str) -> impl Fn() + Clone + 'static {
         };
         navigate(&login_leading_to(login, &here), Default::default());
     }
+}
+
+/// What a login form the browser posted itself (before the WebAssembly was
+/// live) left in this page's query, read alike on the server and while
+/// hydrating, so both render the same step, message and username.
+pub fn use_posted_login() -> PostedLogin {
+    PostedLogin::from_query(&use_location().search.get_untracked())
 }
 
 /// Where a login page goes once logged in: its `?next=` when that is a page

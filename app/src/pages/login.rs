@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{LoginRequest, LoginResponse, MfaMethod};
 use crate::client::{self, ClientError};
 use crate::components::{
-    Brand, CodeEntry, ErrorNote, Field, ResendButton, Submission, login_label, use_hydrated, use_next_page,
+    Brand, CodeEntry, ErrorNote, Field, ResendButton, Submission, use_hydrated, use_next_page, use_posted_login,
 };
 use crate::domain::{Password, Username};
 
@@ -21,13 +21,19 @@ enum Step {
 /// The login form.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let hydrated = use_hydrated();
-    let step = RwSignal::new(Step::Password);
-    let username = RwSignal::new(String::new());
+    // Until the page is live the browser posts the form itself; the server
+    // sends it back here with the outcome in the query.
+    let posted = use_posted_login();
+    let live = use_hydrated();
+    let step = RwSignal::new(match posted.mfa {
+        Some(factor) => Step::Code(factor.methods()),
+        None => Step::Password,
+    });
+    let username = RwSignal::new(posted.username.clone().unwrap_or_default());
     let password = RwSignal::new(String::new());
     let username_error = RwSignal::new(None::<String>);
     let password_error = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(posted.message().map(str::to_owned));
     let navigate = use_navigate();
     let next = use_next_page("/account");
     super::prefetch::<super::Account>();
@@ -71,13 +77,13 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Log in"</h1>
             {move || match step.get() {
                 Step::Password => view! {
-                    <form class="card" method="post" on:submit=submit_password novalidate>
+                    <form class="card" method="post" on:submit=submit_password novalidate data-live=move || live.get().then_some("")>
                         <Field id="username" label="Username" hint="Customer number, package name or e-mail address"
                             value=username autocomplete="username" error=username_error />
                         <Field id="password" label="Password" value=password input_type="password"
                             autocomplete="current-password" error=password_error />
                         <ErrorNote message=error />
-                        <button type="submit" disabled=move || !hydrated.get() || busy.get()>{move || login_label(hydrated.get())}</button>
+                        <button type="submit" disabled=move || busy.get()>"Log in"</button>
                     </form>
                 }.into_any(),
                 Step::Code(methods) => view! {

@@ -13,7 +13,7 @@ use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, MfaSection, OwnMfaDialog, OwnMfaDialogs,
-    Submission, Surface, redirect_when_logged_out, signed_in, use_next_page,
+    Submission, Surface, redirect_when_logged_out, signed_in, use_hydrated, use_next_page, use_posted_login,
 };
 
 const LOGIN: &str = "/user-panel";
@@ -24,7 +24,8 @@ const HOME: &str = "/user-panel/home";
 #[component]
 pub fn UserPanelLoginPage() -> impl IntoView {
     provide_context(Surface::UserPanel);
-    let form = MailboxLogin::new();
+    let form = MailboxLogin::new(&use_posted_login(), "Wrong e-mail address, password or code.");
+    let live = use_hydrated();
     let MailboxLogin { password, error, .. } = form;
     let navigate = use_navigate();
     let next = use_next_page(HOME);
@@ -63,7 +64,7 @@ pub fn UserPanelLoginPage() -> impl IntoView {
         <div class="user-panel">
             <header class="up-bar"><span class="up-brand">"User Panel"</span></header>
             <main class="page narrow up-login">
-                <form class="card" method="post" on:submit=submit novalidate>
+                <form class="card" method="post" on:submit=submit novalidate data-live=move || live.get().then_some("")>
                     <h1>"User Control Panel"</h1>
                     <MailboxLoginFields form busy=log_in.pending()
                         password_hint="With 2FA on: your password, then the 6-digit code from your app" />

@@ -12,12 +12,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaMethod};
+use crate::api::{ActiveFactor, ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaMethod, PostedLogin};
 use crate::client::{self, ClientError};
 use crate::components::{
     AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, MfaSection, Modal,
     MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Submission, Surface, redirect_when_logged_out, signed_in,
-    use_next_page,
+    use_hydrated, use_next_page, use_posted_login,
 };
 
 const LOGIN: &str = "/webmail";
@@ -28,10 +28,21 @@ const ACCOUNT: &str = "/webmail/account";
 #[component]
 pub fn WebmailLoginPage() -> impl IntoView {
     provide_context(Surface::Webmail);
-    let form = MailboxLogin::new();
+    let posted = use_posted_login();
+    let live = use_hydrated();
+    // A refused code belongs in the pop-up (the first one only), the rest on
+    // the form.
+    let code_refused = StoredValue::new(posted.mfa.and(posted.message()).map(str::to_owned));
+    let form = MailboxLogin::new(
+        &PostedLogin {
+            error: posted.error.filter(|_| posted.mfa.is_none()),
+            ..posted.clone()
+        },
+        "Wrong e-mail address or password.",
+    );
     let MailboxLogin { password, error, .. } = form;
     // The pop-up, with the second factors the login response offered.
-    let asking_code = RwSignal::new(None::<Vec<MfaMethod>>);
+    let asking_code = RwSignal::new(posted.mfa.map(ActiveFactor::methods));
     let navigate = use_navigate();
     let next = use_next_page(INBOX);
     super::prefetch::<super::WebmailHome>();
@@ -76,12 +87,15 @@ pub fn WebmailLoginPage() -> impl IntoView {
         <div class="webmail">
             <WebmailBar />
             <main class="page narrow wm-login">
-                <form class="card" method="post" on:submit=submit novalidate>
+                <form class="card" method="post" on:submit=submit novalidate data-live=move || live.get().then_some("")>
                     <h1>"Log in to Webmail"</h1>
                     <MailboxLoginFields form busy=log_in.pending() />
                 </form>
             </main>
-            {move || asking_code.get().map(|methods| view! { <CodePopup methods on_done on_restart /> })}
+            {move || asking_code.get().map(|methods| {
+                let refused = code_refused.try_update_value(Option::take).flatten();
+                view! { <CodePopup methods refused on_done on_restart /> }
+            })}
         </div>
     }
     .into_any()
@@ -91,8 +105,14 @@ pub fn WebmailLoginPage() -> impl IntoView {
 /// code) after a right password. `on_restart` closes it and shows its message
 /// on the login form.
 #[component]
-fn CodePopup(methods: Vec<MfaMethod>, on_done: Callback<()>, on_restart: Callback<Option<String>>) -> impl IntoView {
-    let error = RwSignal::new(None::<String>);
+fn CodePopup(
+    methods: Vec<MfaMethod>,
+    /// A refusal of a code the browser posted itself.
+    refused: Option<String>,
+    on_done: Callback<()>,
+    on_restart: Callback<Option<String>>,
+) -> impl IntoView {
+    let error = RwSignal::new(refused);
     let entry = CodeEntry::new(&methods, error, on_done, on_restart);
     let code = entry.code;
     let code_error = entry.field_error();
