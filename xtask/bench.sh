@@ -7,7 +7,9 @@
 #     their ratio to that ceiling, 503s, peak and after-flood RSS, and p50/p99
 #     of /healthz and of the code step, each probed 50 times a second meanwhile
 #   - code steps per second, SQLite and PostgreSQL: pending logins seeded
-#     (xtask/bench_seed.py), each sends its one valid TOTP code once
+#     (xtask/bench_seed.py), each sends its one valid TOTP code once; beside
+#     them one-row UPDATEs per second through the same pool
+#     (server/examples/statement_rate.rs), the ceiling a code step is under
 #   - mail logins per second (/api/v1/mail/auth, an app password), beside
 #     /healthz, on both databases
 #   - the browser: WebAssembly + JS + CSS per route (raw, gzip, brotli), and
@@ -63,7 +65,7 @@ else
   cargo build --quiet --release -p server
   site="$work"
 fi
-cargo build --quiet --release -p server --example argon2_rate
+cargo build --quiet --release -p server --example argon2_rate --example statement_rate
 tessera="$CARGO_TARGET_DIR/release/tessera"
 python3 -c 'import secrets; print(secrets.token_hex(24))' > "$work/proxy.secret"
 python3 -c 'import secrets; print(secrets.token_hex(24))' > "$work/backend.secret"
@@ -163,6 +165,8 @@ flood() {
 }
 
 raw() { "$CARGO_TARGET_DIR/release/examples/argon2_rate" "$((seconds < 5 ? seconds : 5))"; }
+# One-row UPDATEs per second through Tessera's pool, on a database of its own.
+statements() { "$CARGO_TARGET_DIR/release/examples/statement_rate" "$1" "$((seconds < 5 ? seconds : 5))"; }
 
 step "SQLite: raw argon2id on $(nproc) cores, the login flood, raw again; code steps, mail logins"
 sqlite_url="sqlite://$work/bench.db?mode=rwc"
@@ -175,6 +179,7 @@ raw_after="$(raw)"
 raw_rate="$(calc "round(($raw_before + $raw_after) / 2, 1)")"
 code_steps "$sqlite_url"
 sqlite_code="$code_rate" sqlite_code_failed="$code_failed"
+sqlite_statements="$(statements "sqlite://$work/statements.db?mode=rwc")"
 mail_logins
 sqlite_mail="$mail_rate" sqlite_health="$health_rate"
 if [ "$browser" = 1 ]; then
@@ -195,6 +200,8 @@ pg_url="${TESSERA_TEST_POSTGRES_URL%/*}/$pg_db"
 start_server PostgreSQL "$pg_url"
 code_steps "$pg_url"
 pg_code="$code_rate" pg_code_failed="$code_failed"
+psql "$TESSERA_TEST_POSTGRES_URL" -qc "CREATE DATABASE ${pg_db}_statements" >/dev/null
+pg_statements="$(statements "${pg_url}_statements")"
 mail_logins
 pg_mail="$mail_rate" pg_health="$health_rate"
 stop_server
@@ -213,6 +220,8 @@ row "  code step p50 / p99 meanwhile (ms)" "$(ms "$(field "$code_probe" p50)") /
 row "  RSS start / peak / 5 s after (MiB)" "$rss_start / $rss_peak / $rss_after" ""
 row "code steps/s ($seed pending logins, 32 conns)" "$sqlite_code" "$pg_code"
 row "  code steps refused or failed" "$sqlite_code_failed" "$pg_code_failed"
+row "one-row UPDATEs/s through the pool (32 tasks)" "$sqlite_statements" "$pg_statements"
+row "  code step costs that many UPDATEs" "$(calc "f'{$sqlite_statements / ${sqlite_code#≥}:.1f}'")" "$(calc "f'{$pg_statements / ${pg_code#≥}:.1f}'")"
 row "mail logins/s (app password)" "$sqlite_mail" "$pg_mail"
 row "/healthz/s" "$sqlite_health" "$pg_health"
 if [ "$browser" = 1 ]; then

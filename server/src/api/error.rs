@@ -103,6 +103,7 @@ impl From<ServiceError> for ApiError {
                 Code::LoginExpired,
                 "Too many wrong codes. Enter your password again.".into(),
             ),
+            ServiceError::NoPendingLogin => return Self::no_pending_login(),
             ServiceError::TotpAlreadyEnabled => (
                 Code::TotpAlreadyEnabled,
                 "Two-factor authentication is already active.".into(),

@@ -53,11 +53,11 @@ pub async fn password_step(
     Ok(LoggedIn { token, stage, factor })
 }
 
-/// The code step of a pending login. On success the pending session is
-/// replaced by a full one with a new token; after [`CODE_TRIES_PER_LOGIN`]
-/// wrong codes the pending login ends. One transaction: a success's writes
-/// (the claimed code, the sessions, the event) land together, and a refusal's
-/// count and event are kept.
+/// The code step of a pending login. On success the pending session becomes
+/// a full one with a new token; after [`CODE_TRIES_PER_LOGIN`] wrong codes
+/// the pending login ends. One transaction: a success's writes (the claimed
+/// code, the session, the event) land together, and a refusal's count and
+/// event are kept.
 pub async fn code_step(
     db: &(impl ConnectionTrait + TransactionTrait),
     policy: &TotpPolicy,
@@ -67,30 +67,33 @@ pub async fn code_step(
     trail: &Trail,
 ) -> Result<(SessionToken, Verified)> {
     let txn = db.begin().await?;
-    let outcome = async {
+    // `Err`: roll back. `Ok(outcome)`: commit, then answer `outcome`.
+    let checked: Result<Result<(SessionToken, Verified)>> = async {
         let account = accounts::get(&txn, pending.account_id).await?;
         match mfa::verify(&txn, policy, &account, factor, now, trail).await {
             Ok(verified) => {
-                sessions::delete(&txn, &pending.token).await?;
-                let token = sessions::create(&txn, account.id, Stage::Full, verified.is_recovery_code(), now).await?;
+                let token = sessions::promote(&txn, pending, verified.is_recovery_code(), now)
+                    .await?
+                    // Finished or ended by another request meanwhile: this
+                    // one's claim does not count either.
+                    .ok_or(ServiceError::NoPendingLogin)?;
                 logged_in(&txn, account, now, trail).await?;
-                Ok((token, verified))
+                Ok(Ok((token, verified)))
             }
             Err(wrong @ (ServiceError::InvalidCode | ServiceError::SupersededCode)) => {
                 if sessions::count_code_failure(&txn, pending).await? >= CODE_TRIES_PER_LOGIN {
                     sessions::delete(&txn, &pending.token).await?;
                     trail.record(&txn, Event::SecondStepFailed, &account, now).await?;
-                    return Err(ServiceError::LoginExpired);
+                    return Ok(Err(ServiceError::LoginExpired));
                 }
-                Err(wrong)
+                Ok(Err(wrong))
             }
-            Err(other) => Err(other),
+            Err(failed @ ServiceError::Database(_)) => Err(failed),
+            Err(other) => Ok(Err(other)),
         }
     }
     .await;
-    if matches!(outcome, Err(ServiceError::Database(_))) {
-        return outcome; // rolled back as `txn` drops
-    }
+    let outcome = checked?; // rolled back as `txn` drops
     txn.commit().await?;
     outcome
 }

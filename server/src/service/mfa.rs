@@ -421,8 +421,11 @@ pub async fn regenerate_recovery_codes(
 ///   concurrent requests with one code exactly one wins.
 /// - A recovery code is claimed the same way: `used_at IS NULL` in the UPDATE,
 ///   in one transaction with its event and notice.
-/// - Every attempt is counted (compare-and-set) before the code is looked at,
+/// - Every attempt is counted (compare-and-set) before the code is looked up,
 ///   so concurrent guesses cannot outrun the delay; a right code resets it.
+///   A right code from the app, checked in memory, skips the count: its claim
+///   resets it in the same UPDATE, which a lock (set by earlier wrong codes)
+///   stops as it would stop the count.
 /// - Wrong codes, refused attempts and used recovery codes go to the log.
 pub async fn verify(
     db: &(impl ConnectionTrait + TransactionTrait),
@@ -455,6 +458,8 @@ async fn noting_failures<T>(
     result
 }
 
+/// A right code from the app while the account is not locked passes in one
+/// statement; every other attempt is counted first ([`take_attempt`]).
 async fn check_factor(
     db: &(impl ConnectionTrait + TransactionTrait),
     policy: &TotpPolicy,
@@ -463,11 +468,18 @@ async fn check_factor(
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Verified> {
+    if let SecondFactor::Totp(code) = factor
+        && claim_totp_step(db, policy, account, code, now, false).await?
+    {
+        return Ok(Verified::Totp);
+    }
     take_attempt(db, account, now).await?;
     let verified = match factor {
-        SecondFactor::Totp(code) if account.totp_secret.is_some() => claim_totp_step(db, policy, account, code, now)
-            .await?
-            .then_some(Verified::Totp),
+        SecondFactor::Totp(code) if account.totp_secret.is_some() => {
+            claim_totp_step(db, policy, account, code, now, true)
+                .await?
+                .then_some(Verified::Totp)
+        }
         SecondFactor::Totp(code) => match email_codes::claim(db, account.id, code, now).await? {
             email_codes::Claim::Used => Some(Verified::EmailCode),
             email_codes::Claim::Superseded => return Err(ServiceError::SupersededCode),
@@ -498,36 +510,68 @@ async fn check_factor(
     }
 }
 
+/// Claims the step of a right and fresh code from the app (once only: RFC
+/// 6238 section 5.2). `counted`: [`take_attempt`] counted it first. If not,
+/// the common case in one statement: the claim also clears the count of
+/// wrong codes, and only while the account is not locked; anything else (a
+/// wrong code, a lock, a step another request claimed first) takes the
+/// counted way, which says why.
 async fn claim_totp_step(
     db: &impl ConnectionTrait,
     policy: &TotpPolicy,
     account: &account::Model,
     code: &OtpCode,
     now: UnixTime,
+    counted: bool,
 ) -> Result<bool> {
-    let Some(encoded) = account.totp_secret.as_deref() else {
+    let Some((secret, step)) = fresh_step(policy, account, code, now)? else {
         return Ok(false);
+    };
+    let mut claim = claim_step(account.id, secret, step);
+    if !counted {
+        claim = claim
+            .col_expr(account::Column::MfaFailures, Expr::value(0))
+            .col_expr(account::Column::MfaLockedUntil, Expr::value(Option::<i64>::None))
+            .filter(
+                Condition::any()
+                    .add(account::Column::MfaLockedUntil.is_null())
+                    .add(account::Column::MfaLockedUntil.lte(now)),
+            );
+    }
+    Ok(claim.exec(db).await?.rows_affected == 1)
+}
+
+/// The account's secret and the step `code` is from, if the code is right
+/// and its step later than the last one used (as `account` was read).
+fn fresh_step<'a>(
+    policy: &TotpPolicy,
+    account: &'a account::Model,
+    code: &OtpCode,
+    now: UnixTime,
+) -> Result<Option<(&'a str, i64)>> {
+    let Some(encoded) = account.totp_secret.as_deref() else {
+        return Ok(None);
     };
     let secret = TotpSecret::from_base32(encoded)
         .ok_or_else(|| ServiceError::internal(format!("account {}: secret is not base32", account.id)))?;
-    let Some(step) = policy.matching_step(&secret, code, now) else {
-        return Ok(false);
-    };
-    if !is_fresh(account.totp_last_step, step) {
-        return Ok(false);
-    }
-    let claimed = account::Entity::update_many()
+    Ok(policy
+        .matching_step(&secret, code, now)
+        .filter(|&step| is_fresh(account.totp_last_step, step))
+        .map(|step| (encoded, step)))
+}
+
+/// Sets the last used step to `step` if it is still later than the stored
+/// one and the secret has not changed meanwhile.
+fn claim_step(account_id: i32, secret: &str, step: i64) -> sea_orm::UpdateMany<account::Entity> {
+    account::Entity::update_many()
         .col_expr(account::Column::TotpLastStep, Expr::value(step))
-        .filter(account::Column::Id.eq(account.id))
-        .filter(account::Column::TotpSecret.eq(encoded))
+        .filter(account::Column::Id.eq(account_id))
+        .filter(account::Column::TotpSecret.eq(secret))
         .filter(
             Condition::any()
                 .add(account::Column::TotpLastStep.is_null())
                 .add(account::Column::TotpLastStep.lt(step)),
         )
-        .exec(db)
-        .await?;
-    Ok(claimed.rows_affected == 1)
 }
 
 fn recovery_code_hash(account_id: i32, code: &RecoveryCode) -> String {

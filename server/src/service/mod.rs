@@ -44,6 +44,8 @@ pub enum ServiceError {
     TooManyAttempts { retry_after: u64 },
     #[error("the pending login ended: too many wrong codes")]
     LoginExpired,
+    #[error("no login is waiting for its code")]
+    NoPendingLogin,
     #[error("two-factor authentication is already on")]
     TotpAlreadyEnabled,
     #[error("two-factor authentication is off")]

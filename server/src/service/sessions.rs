@@ -102,6 +102,31 @@ pub async fn create(
     Ok(token)
 }
 
+/// A pending login's session becomes a full one under a new token: the one
+/// the browser held before its code opens nothing any more. `None` when the
+/// pending session is gone (another request finished or ended the login).
+pub async fn promote(
+    db: &impl ConnectionTrait,
+    pending: &Session,
+    via_recovery_code: bool,
+    now: UnixTime,
+) -> Result<Option<SessionToken>> {
+    use sea_orm::sea_query::Expr;
+    let token = SessionToken::generate()?;
+    let promoted = session::Entity::update_many()
+        .col_expr(session::Column::TokenHash, Expr::value(token.hash()))
+        .col_expr(session::Column::Stage, Expr::value(Stage::Full.as_str()))
+        .col_expr(session::Column::CodeFailures, Expr::value(0))
+        .col_expr(session::Column::ViaRecoveryCode, Expr::value(via_recovery_code))
+        .col_expr(session::Column::CreatedAt, Expr::value(now))
+        .col_expr(session::Column::ExpiresAt, Expr::value(now + Stage::Full.ttl()))
+        .filter(session::Column::TokenHash.eq(pending.token.hash()))
+        .filter(session::Column::Stage.eq(Stage::PendingMfa.as_str()))
+        .exec(db)
+        .await?;
+    Ok((promoted.rows_affected == 1).then_some(token))
+}
+
 /// The unexpired session behind `token`, if any.
 pub async fn find(db: &impl ConnectionTrait, token: &SessionToken, now: UnixTime) -> Result<Option<Session>> {
     let hash = token.hash();

@@ -20,6 +20,7 @@ on_both_databases!(
     codes_of_the_previous_and_next_step_are_accepted_but_not_two_steps_away,
     of_concurrent_logins_with_the_same_code_exactly_one_gets_in,
     of_concurrent_logins_with_the_same_recovery_code_exactly_one_gets_in,
+    an_app_code_and_a_recovery_code_at_once_finish_one_login_once,
     of_concurrent_activations_exactly_one_hands_out_recovery_codes,
     concurrent_wrong_codes_on_one_pending_login_get_at_most_five_tries,
     concurrent_wrong_codes_cannot_outrun_the_throttle,
@@ -190,6 +191,32 @@ async fn of_concurrent_logins_with_the_same_recovery_code_exactly_one_gets_in(db
 
     let winner = exactly_one_winner(&answers);
     assert_eq!(browsers[winner].me_ok().await["mfa"]["recovery_codes_left"], 9);
+}
+
+async fn an_app_code_and_a_recovery_code_at_once_finish_one_login_once(db: Db) {
+    let app = spawn_app(db).await;
+    let user = app.user_with_totp("c12345").await;
+    let pending = app.pending_login("c12345").await;
+    let codes = vec![app.code_now(&user.secret), user.recovery_codes[0].clone()];
+
+    let answers = race(&[pending.clone(), pending.clone()], codes).await;
+
+    // Both codes are right; one request finishes the login, the other finds
+    // it finished (before its check or after), and keeps nothing of its own.
+    let winners: Vec<usize> = (0..2).filter(|&i| answers[i].0 == StatusCode::OK).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let (status, body) = &answers[1 - winners[0]];
+    assert_eq!(
+        (*status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("no_pending_login"))
+    );
+    let full_sessions: i64 = app
+        .sql_value("SELECT COUNT(*) AS v FROM sessions WHERE stage = 'full'")
+        .await;
+    assert_eq!(full_sessions, 1);
+    let recovery_code_won = winners[0] == 1;
+    let left = pending.me_ok().await["mfa"]["recovery_codes_left"].clone();
+    assert_eq!(left, if recovery_code_won { 9 } else { 10 });
 }
 
 async fn of_concurrent_activations_exactly_one_hands_out_recovery_codes(db: Db) {
