@@ -7,7 +7,7 @@
 // mid-range phone (CPU 4× slower, 150 ms latency, 1.6 Mbit/s down), the
 // median of three fresh loads. LOGINS_JSON maps a route to the
 // {username, password} it needs a session of. Prints one line per route:
-//   route=/ files=… raw=… gzip=… br=… loaded_files=… loaded_br=… first_ms=…
+//   route=/ files=… raw=… gzip=… br=… loaded_files=… loaded_br=… usable_ms=… live_ms=…
 import http from 'node:http';
 import { chromium } from '@playwright/test';
 import { chromium as launchOptions } from './chromium.mjs';
@@ -75,6 +75,12 @@ async function sizesOf(files) {
   return sizes;
 }
 
+/**
+ * On an emulated phone, the time from navigation to a login form the user
+ * can type into and send (the server renders it enabled; until the
+ * WebAssembly is live, the browser posts it) and to the live form
+ * (`form[data-live]`, the app's own handlers attached), in ms.
+ */
 async function firstInteraction(route) {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
@@ -89,15 +95,16 @@ async function firstInteraction(route) {
   });
   const start = Date.now();
   await page.goto(base + route, { waitUntil: 'commit' });
-  await page.getByRole('button', { name: 'Log in', exact: true }).waitFor({ state: 'visible', timeout: 60_000 });
   await page.waitForFunction(
     () => [...document.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Log in' && !b.disabled),
     null,
     { timeout: 60_000, polling: 20 },
   );
-  const elapsed = Date.now() - start;
+  const usable = Date.now() - start;
+  await page.waitForSelector('form[data-live]', { timeout: 60_000 });
+  const live = Date.now() - start;
   await context.close();
-  return elapsed;
+  return { usable, live };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -111,7 +118,7 @@ for (const route of routes) {
   if (loginPages.includes(route)) {
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await firstInteraction(route));
-    line += ` first_ms=${median(runs)}`;
+    line += ` usable_ms=${median(runs.map((r) => r.usable))} live_ms=${median(runs.map((r) => r.live))}`;
   }
   console.log(line);
 }

@@ -151,7 +151,8 @@ pub struct Pass {
 /// its attempt count), so two workers, in one process or two, never both
 /// send it. The time is read per notice: with a mail server that times out,
 /// a pass takes minutes. A notice not delivered while its link works is
-/// given up (its token dropped, the reason kept).
+/// given up (its token dropped, the reason kept); the claim checks the link
+/// too, so one that expires during a pass is not sent either.
 pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, base_url: &str, clock: &Clock) -> Result<Pass> {
     let given_up = notice::Entity::update_many()
         .col_expr(notice::Column::LinkToken, Expr::value(Option::<String>::None))
@@ -187,6 +188,7 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer, base_url: &st
             .filter(notice::Column::Id.eq(row.id))
             .filter(notice::Column::SentAt.is_null())
             .filter(notice::Column::Attempts.eq(row.attempts))
+            .filter(notice::Column::CreatedAt.gt(now - LINK_TTL))
             .exec(db)
             .await?;
         if claimed.rows_affected != 1 {
