@@ -211,6 +211,8 @@ impl PostedLogin {
             ErrorCode::TooManyAttempts => "Too many wrong codes. Wait a minute, then try the code your app shows.",
             ErrorCode::TooManyFailures => "Too many failed logins from this address. Try again in a few minutes.",
             ErrorCode::ServerBusy => "Too many logins at once. Try again in a moment.",
+            ErrorCode::MailUnavailable => "The code could not be e-mailed just now: ask for a new one.",
+            ErrorCode::ResendTooSoon => "A code was e-mailed to you less than a minute ago and still works.",
             ErrorCode::EmailCodeLogin => {
                 "This login gets its codes by e-mail: log in with the two-step login, which sends you one."
             }

@@ -2,6 +2,8 @@
 // has loaded, the keyboard alone, and dialogs that hold the focus.
 
 import {
+  codeIn,
+  createCustomerWithEmail,
   createUser,
   enableMfaThroughApi,
   expect,
@@ -9,9 +11,11 @@ import {
   logIn,
   logInWithCode,
   mfaSection,
+  mailsTo,
   openWebmail,
   test,
   type User,
+  waitForMail,
 } from './helpers';
 import type { Locator, Page } from '@playwright/test';
 
@@ -131,6 +135,31 @@ for (const step of codeSteps) {
     release();
   });
 }
+
+test('/: a login by e-mailed code before the app has loaded gets one code, from the server', async ({ page }) => {
+  const user = createCustomerWithEmail('early-mail');
+  const { release } = await slowPhone(page);
+  await page.goto('/', { waitUntil: 'domcontentloaded' });
+  await page.getByLabel('Username', { exact: true }).pressSequentially(user.username, { delay: 30 });
+  await page.getByLabel('Password', { exact: true }).pressSequentially(user.password, { delay: 30 });
+  await page.keyboard.press('Enter');
+
+  const mail = await waitForMail(user.email, 'Your login code', new Set());
+  const code = page.getByLabel('Code from the e-mail', { exact: true });
+  await code.pressSequentially('000000', { delay: 30 });
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('alert')).toContainText('code');
+  await expect(page.locator('form[data-live]')).toHaveCount(0);
+
+  // Once live, the page does not send another code, which would void this one.
+  release();
+  await expect(page.locator('form[data-live]')).toHaveCount(1, { timeout: 30_000 });
+  await expect(page.getByRole('status')).toHaveText('We e-mailed you a 6-digit code a moment ago: use the latest one.');
+  await code.fill(codeIn(mail));
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  expect(mailsTo(user.email, 'Your login code')).toHaveLength(1);
+});
 
 test('webmail by keyboard only: e-mail, Tab, password, Enter, six digits, Enter', async ({ page }) => {
   const mailbox = createUser('kb-wm', 'mailbox', createUser('kb-wm-owner'));

@@ -36,10 +36,12 @@ impl CodeEntry {
     /// `methods` are the login response's; `on_done` runs once logged in;
     /// `on_restart` when only the password can start again (cancelled, too
     /// many wrong codes, expired), with the reason. A login by e-mailed code
-    /// asks for its first code at once.
+    /// asks for its first code at once, unless `code_sent`: the browser
+    /// posted the form itself and the server sent it (another would void it).
     pub fn new(
         methods: &[MfaMethod],
         error: RwSignal<Option<String>>,
+        code_sent: bool,
         on_done: Callback<()>,
         on_restart: Callback<Option<String>>,
     ) -> Self {
@@ -60,7 +62,7 @@ impl CodeEntry {
                     }
                 },
             ),
-            sent: RwSignal::new(Sent::Not),
+            sent: RwSignal::new(if code_sent { Sent::Earlier } else { Sent::Not }),
             resend_in: Countdown::new(),
             submitted_error: RwSignal::new(None),
             on_restart,
@@ -69,7 +71,7 @@ impl CodeEntry {
             entry.code.track();
             entry.submitted_error.set(None);
         });
-        if entry.by_email {
+        if entry.by_email && !code_sent {
             // Effects run in the browser only, once here: the first code.
             Effect::new(move |_| entry.send_code());
         }
@@ -201,7 +203,7 @@ impl CodeEntry {
                 format_duration(valid_for)
             ),
             Sent::Sending => "Sending a 6-digit code to your e-mail address…".to_owned(),
-            Sent::Earlier => "A code was e-mailed to you less than a minute ago: use that one.".to_owned(),
+            Sent::Earlier => "We e-mailed you a 6-digit code a moment ago: use the latest one.".to_owned(),
             Sent::Not => "No code has been sent yet: ask for one below.".to_owned(),
         }
     }
@@ -220,7 +222,8 @@ pub enum Sent {
         /// Seconds.
         valid_for: u64,
     },
-    /// An earlier login asked for one less than a minute ago, still valid.
+    /// Sent before this step was shown: an earlier login asked for one less
+    /// than a minute ago, or the server sent it for a form the browser posted.
     Earlier,
 }
 

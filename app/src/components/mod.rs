@@ -37,9 +37,9 @@ pub fn Brand() -> impl IntoView {
     view! { <span class="brand"><span class="logo" aria-hidden="true">"▦"</span>"Tessera"</span> }
 }
 
-/// True once the page is hydrated: until then a form's button stays disabled,
-/// so nothing typed is submitted by the browser's default form handling
-/// (what is typed meanwhile is kept, see [`Field`]).
+/// True once the page is hydrated: the login forms say so as `data-live`.
+/// Until then the browser posts them itself (what is typed meanwhile is
+/// kept, see [`Field`]).
 pub fn use_hydrated() -> ReadSignal<bool> {
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));

@@ -14,8 +14,13 @@ use crate::domain::{Password, Username};
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
     Password,
-    /// With the methods the login response offered.
-    Code(Vec<MfaMethod>),
+    /// With the methods the login response offered; `posted` when the
+    /// browser posted the password form itself (the server e-mailed the
+    /// first code, if the login takes one).
+    Code {
+        methods: Vec<MfaMethod>,
+        posted: bool,
+    },
 }
 
 /// The login form.
@@ -26,7 +31,10 @@ pub fn LoginPage() -> impl IntoView {
     let posted = use_posted_login();
     let live = use_hydrated();
     let step = RwSignal::new(match posted.mfa {
-        Some(factor) => Step::Code(factor.methods()),
+        Some(factor) => Step::Code {
+            methods: factor.methods(),
+            posted: true,
+        },
         None => Step::Password,
     });
     let username = RwSignal::new(posted.username.clone().unwrap_or_default());
@@ -43,7 +51,7 @@ pub fn LoginPage() -> impl IntoView {
             Ok(LoginResponse::Ok) => navigate(&next(), Default::default()),
             Ok(LoginResponse::MfaRequired { methods }) => {
                 password.set(String::new());
-                step.set(Step::Code(methods));
+                step.set(Step::Code { methods, posted: false });
             }
             Err(e) => error.set(Some(e.message)),
         }
@@ -86,9 +94,10 @@ pub fn LoginPage() -> impl IntoView {
                         <button type="submit" disabled=move || busy.get()>"Log in"</button>
                     </form>
                 }.into_any(),
-                Step::Code(methods) => view! {
+                Step::Code { methods, posted } => view! {
                     <CodeStep
                         methods
+                        code_sent=posted
                         on_done=Callback::new({
                             let navigate = navigate.clone();
                             let next = next.clone();
@@ -108,13 +117,16 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 fn CodeStep(
     methods: Vec<MfaMethod>,
+    /// The server e-mailed the first code already.
+    code_sent: bool,
     on_done: Callback<()>,
     on_restart: Callback<Option<String>>,
     error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let entry = CodeEntry::new(&methods, error, on_done, on_restart);
+    let entry = CodeEntry::new(&methods, error, code_sent, on_done, on_restart);
+    let live = use_hydrated();
     if entry.by_email {
-        return view! { <EmailCodeStep entry /> }.into_any();
+        return view! { <EmailCodeStep entry live /> }.into_any();
     }
     let code = entry.code;
     let code_error = entry.field_error();
@@ -124,7 +136,7 @@ fn CodeStep(
     };
 
     view! {
-        <form class="card" method="post" on:submit=submit novalidate>
+        <form class="card" method="post" on:submit=submit novalidate data-live=move || live.get().then_some("")>
             <p>"Your account is protected by two-factor authentication."</p>
             {move || if entry.use_recovery.get() {
                 view! {
@@ -150,7 +162,7 @@ fn CodeStep(
 
 /// The second step with a code sent by e-mail (seed 004: valid 15 minutes).
 #[component]
-fn EmailCodeStep(entry: CodeEntry) -> impl IntoView {
+fn EmailCodeStep(entry: CodeEntry, live: ReadSignal<bool>) -> impl IntoView {
     let code = entry.code;
     let code_error = entry.field_error();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -158,7 +170,7 @@ fn EmailCodeStep(entry: CodeEntry) -> impl IntoView {
         entry.submit();
     };
     view! {
-        <form class="card" method="post" on:submit=submit novalidate>
+        <form class="card" method="post" on:submit=submit novalidate data-live=move || live.get().then_some("")>
             <p>"Your account is protected by two-factor authentication with codes sent by e-mail."</p>
             <p class="sent-note" role="status">{move || entry.sent_note()}</p>
             <Field id="code" label="Code from the e-mail" hint="6 digits; nobody from support will ever ask you for it"

@@ -30,9 +30,10 @@ pub fn WebmailLoginPage() -> impl IntoView {
     provide_context(Surface::Webmail);
     let posted = use_posted_login();
     let live = use_hydrated();
-    // A refused code belongs in the pop-up (the first one only), the rest on
-    // the form.
-    let code_refused = StoredValue::new(posted.mfa.and(posted.message()).map(str::to_owned));
+    // The first pop-up may come from a form the browser posted: then the
+    // server e-mailed its code, if it takes one, and a refused code belongs
+    // in the pop-up; the rest on the form.
+    let posted_popup = StoredValue::new(posted.mfa.map(|_| posted.message().map(str::to_owned)));
     let form = MailboxLogin::new(
         &PostedLogin {
             error: posted.error.filter(|_| posted.mfa.is_none()),
@@ -93,8 +94,10 @@ pub fn WebmailLoginPage() -> impl IntoView {
                 </form>
             </main>
             {move || asking_code.get().map(|methods| {
-                let refused = code_refused.try_update_value(Option::take).flatten();
-                view! { <CodePopup methods refused on_done on_restart /> }
+                let posted = posted_popup.try_update_value(Option::take).flatten();
+                let code_sent = posted.is_some();
+                let refused = posted.flatten();
+                view! { <CodePopup methods code_sent refused on_done on_restart /> }
             })}
         </div>
     }
@@ -107,13 +110,15 @@ pub fn WebmailLoginPage() -> impl IntoView {
 #[component]
 fn CodePopup(
     methods: Vec<MfaMethod>,
+    /// The server e-mailed the first code already (the browser posted the form).
+    code_sent: bool,
     /// A refusal of a code the browser posted itself.
     refused: Option<String>,
     on_done: Callback<()>,
     on_restart: Callback<Option<String>>,
 ) -> impl IntoView {
     let error = RwSignal::new(refused);
-    let entry = CodeEntry::new(&methods, error, on_done, on_restart);
+    let entry = CodeEntry::new(&methods, error, code_sent, on_done, on_restart);
     let code = entry.code;
     let code_error = entry.field_error();
     let submit = move |ev: leptos::ev::SubmitEvent| {

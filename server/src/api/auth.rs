@@ -1,8 +1,7 @@
 //! Logging in and out, and who is logged in.
 
 use app::api::{
-    ActiveFactor, CombinedLoginRequest, EmailCodeSent, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MeResponse,
-    MfaCodeRequest,
+    CombinedLoginRequest, EmailCodeSent, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest,
 };
 use app::domain::{Password, SecondFactor, Username};
 use axum::extract::State;
@@ -15,7 +14,8 @@ use super::extract::{ApiJson, AuthUser, PendingLogin, session_token};
 use super::{ApiError, ApiResult, AppState};
 use crate::service::ServiceError;
 use crate::service::audit::Trail;
-use crate::service::sessions::{self, Stage};
+use crate::service::login::LoggedIn;
+use crate::service::sessions;
 use crate::service::{accounts, email_codes, login, mfa};
 
 pub fn router() -> Router<AppState> {
@@ -42,8 +42,8 @@ pub async fn login(
     trail: Trail,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<LoginResponse>)> {
-    let (jar, code_step) = password_step(&state, jar, &trail, &request.username, &request.password).await?;
-    let response = match code_step {
+    let (jar, logged_in) = password_step(&state, jar, &trail, &request.username, &request.password).await?;
+    let response = match logged_in.code_step() {
         None => LoginResponse::Ok,
         Some(factor) => LoginResponse::MfaRequired {
             methods: factor.methods(),
@@ -53,14 +53,14 @@ pub async fn login(
 }
 
 /// The password step, for the API and the form the browser posts alike:
-/// logged in, or the code step next with the factor it takes.
+/// logged in, or the code step next ([`LoggedIn::code_step`]).
 pub(super) async fn password_step(
     state: &AppState,
     jar: CookieJar,
     trail: &Trail,
     username: &str,
     password: &str,
-) -> ApiResult<(CookieJar, Option<ActiveFactor>)> {
+) -> ApiResult<(CookieJar, LoggedIn)> {
     let username = Username::parse(username)?;
     let password = Password::parse(password)?;
     if let Some(old) = session_token(&jar) {
@@ -77,8 +77,7 @@ pub(super) async fn password_step(
         trail,
     )
     .await?;
-    let code_step = (logged_in.stage == Stage::PendingMfa).then_some(logged_in.factor);
-    Ok((jar.add(state.session_cookie(&logged_in.token)), code_step))
+    Ok((jar.add(state.session_cookie(&logged_in.token)), logged_in))
 }
 
 /// Sends the pending login a 6-digit code by e-mail, valid 15 minutes; a new

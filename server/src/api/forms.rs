@@ -2,8 +2,10 @@
 //! seconds, before the WebAssembly is live, or without it. The same steps as
 //! the JSON endpoints in `auth.rs`, answered with a 303: on to the next page,
 //! or back to the login page with a [`PostedLogin`] query, which the page
-//! reads to show the code step or the refusal. Behind the API's layers, so a
-//! form posted from another site is refused (CSRF).
+//! reads to show the code step or the refusal. A login that takes an
+//! e-mailed code gets its first one from here, as the page would ask for it
+//! only once live. Behind the API's layers, so a form posted from another
+//! site is refused (CSRF).
 
 use app::api::{ActiveFactor, ErrorCode, PostedLogin};
 use app::domain::return_path;
@@ -18,6 +20,7 @@ use serde::Deserialize;
 use super::extract::PendingLogin;
 use super::{ApiError, AppState, auth};
 use crate::service::audit::Trail;
+use crate::service::{accounts, email_codes};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -126,8 +129,29 @@ async fn posted(
         };
     }
     match auth::password_step(&state, jar, &trail, &username, &password).await {
-        Ok((jar, None)) => (jar, onward).into_response(),
-        Ok((jar, Some(factor))) => (jar, back(Some(factor), None, None)).into_response(),
+        Ok((jar, logged_in)) => match logged_in.code_step() {
+            None => (jar, onward).into_response(),
+            Some(ActiveFactor::Email) => {
+                // The page asks for the first code once it is live, so here
+                // the server does: the browser may not have the app yet, or
+                // run none. A failure shows on the code step, which can ask
+                // for another.
+                let sent = first_email_code(&state, logged_in.account_id, &trail).await;
+                (jar, back(Some(ActiveFactor::Email), sent.err(), None)).into_response()
+            }
+            Some(factor) => (jar, back(Some(factor), None, None)).into_response(),
+        },
         Err(e) => back(None, Some(e.code()), kept).into_response(),
     }
+}
+
+/// E-mails the first code of a login the browser posted the password of.
+async fn first_email_code(state: &AppState, account_id: i32, trail: &Trail) -> Result<(), ErrorCode> {
+    let account = accounts::get(&state.db, account_id)
+        .await
+        .map_err(|e| ApiError::from(e).code())?;
+    auth::email_code(state, &account, email_codes::Purpose::Login, trail)
+        .await
+        .map(drop)
+        .map_err(|e| e.code())
 }

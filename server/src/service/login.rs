@@ -24,6 +24,14 @@ pub struct LoggedIn {
     pub stage: Stage,
     /// What the code step will ask for.
     pub factor: ActiveFactor,
+    pub account_id: i32,
+}
+
+impl LoggedIn {
+    /// The factor the code step takes, when one comes next.
+    pub fn code_step(&self) -> Option<ActiveFactor> {
+        (self.stage == Stage::PendingMfa).then_some(self.factor)
+    }
 }
 
 /// The password step. A wrong password and an unknown user are the same
@@ -47,10 +55,16 @@ pub async fn password_step(
         ActiveFactor::Email | ActiveFactor::App => Stage::PendingMfa,
     };
     let token = sessions::create(db, account.id, stage, false, now).await?;
+    let account_id = account.id;
     if stage == Stage::Full {
         logged_in(db, account, now, trail).await?;
     }
-    Ok(LoggedIn { token, stage, factor })
+    Ok(LoggedIn {
+        token,
+        stage,
+        factor,
+        account_id,
+    })
 }
 
 /// The code step of a pending login. On success the pending session becomes

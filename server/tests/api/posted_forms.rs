@@ -6,16 +6,24 @@ use app::domain::AccountKind;
 use reqwest::header::{LOCATION, ORIGIN};
 use reqwest::{Method, Response, StatusCode};
 
-use crate::helpers::{Browser, CUSTOMER, Db, MAILBOX, PASSWORD, TestApp, on_both_databases, spawn_app, wrong_code};
+use crate::helpers::{
+    Browser, CUSTOMER, Db, MAILBOX, PASSWORD, TestApp, code_sent_to, on_both_databases, spawn_app, spawn_app_with_mail,
+    wrong_code,
+};
 
 on_both_databases!(
     a_password_form_logs_in_and_goes_on_to_the_page_asked_for,
     a_refused_password_goes_back_with_the_reason_and_the_username,
     with_two_factor_the_code_form_comes_next_and_logs_in,
+    a_login_by_e_mailed_code_gets_its_first_code_from_the_password_form,
+    when_the_first_code_cannot_be_mailed_the_code_step_says_so,
     a_code_form_without_a_pending_login_starts_again_at_the_password,
     the_user_panel_form_takes_the_code_appended,
     a_form_posted_from_another_site_is_refused,
 );
+
+/// The customer's contact address, where e-mailed codes go.
+const ADDRESS: &str = "carol@example.com";
 
 /// Posts `fields` as a browser posts a form, and answers where it is sent.
 async fn post_form(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> String {
@@ -104,6 +112,49 @@ async fn with_two_factor_the_code_form_comes_next_and_logs_in(db: Db) {
     let right = app.code_now(&secret);
     assert_eq!(post_form(&browser, &code_step, &[("code", &right)]).await, "/packages");
     assert!(logged_in(&browser).await);
+}
+
+/// The page would ask for the first code only once live: for a form the
+/// browser posted, the server sends it.
+async fn a_login_by_e_mailed_code_gets_its_first_code_from_the_password_form(db: Db) {
+    let (app, sink) = spawn_app_with_mail(db).await;
+    app.create_login_with_email(AccountKind::Customer, CUSTOMER, None, ADDRESS, true)
+        .await;
+    let browser = app.new_browser();
+    let fields = [("username", CUSTOMER), ("password", PASSWORD)];
+    let code_step = post_form(&browser, "/", &fields).await;
+    assert_eq!(code_step, "/?mfa=email");
+    let code = code_sent_to(&sink, ADDRESS).await;
+
+    // Another login within the minute gets no second mail, which would void
+    // the first one's code: that code still works, and the page says so.
+    let again = app.new_browser();
+    assert_eq!(
+        post_form(&again, "/", &fields).await,
+        "/?mfa=email&error=resend_too_soon"
+    );
+    assert_eq!(sink.messages().len(), 1, "one code, sent once");
+    assert_eq!(post_form(&again, &code_step, &[("code", &code)]).await, "/account");
+    assert!(logged_in(&again).await);
+}
+
+async fn when_the_first_code_cannot_be_mailed_the_code_step_says_so(db: Db) {
+    let (app, mut sink) = spawn_app_with_mail(db).await;
+    app.create_login_with_email(AccountKind::Customer, CUSTOMER, None, ADDRESS, true)
+        .await;
+    sink.stop();
+    let browser = app.new_browser();
+    let fields = [("username", CUSTOMER), ("password", PASSWORD)];
+    assert_eq!(
+        post_form(&browser, "/", &fields).await,
+        "/?mfa=email&error=mail_unavailable"
+    );
+    // The login is pending: the code step can ask for another code.
+    sink.restart();
+    let sent = browser.send_email_code().await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    let code = code_sent_to(&sink, ADDRESS).await;
+    assert_eq!(post_form(&browser, "/?mfa=email", &[("code", &code)]).await, "/account");
 }
 
 async fn a_code_form_without_a_pending_login_starts_again_at_the_password(db: Db) {
