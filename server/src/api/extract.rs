@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
 use crate::entity::account;
-use crate::service::accounts;
 use crate::service::audit::Trail;
 use crate::service::sessions::{self, Session, SessionToken, Stage};
+use crate::service::{ServiceError, accounts};
 
 pub const SESSION_COOKIE: &str = "tessera_session";
 
@@ -177,9 +177,12 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let session = current_session(parts, state).await?.filter(|s| s.stage == Stage::Full);
         let session = session.ok_or_else(ApiError::not_logged_in)?;
-        let account = accounts::get(&state.db, session.account_id)
-            .await
-            .map_err(|_| ApiError::not_logged_in())?;
+        // A login deleted meanwhile has logged out; a database that cannot
+        // answer has not (the browser must not be sent to the login page).
+        let account = match accounts::get(&state.db, session.account_id).await {
+            Err(ServiceError::AccountNotFound) => return Err(ApiError::not_logged_in()),
+            found => found?,
+        };
         Ok(Self {
             account,
             via_recovery_code: session.via_recovery_code,

@@ -19,6 +19,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -82,6 +83,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
     Router::new()
         .nest("/api/v1", v1)
+        // `nest` leaves the bare prefix with a slash to the pages' router.
+        .route("/api/v1/", any(|| async { ApiError::not_found() }))
         .merge(forms::router())
         .layer(middleware::from_fn_with_state(state, same_origin_only))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -916,6 +916,14 @@ impl TestApp {
         row.try_get("", "v").unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
+    /// Runs `sql` straight on the database: a schema change that breaks the server, say.
+    pub async fn sql_exec(&self, sql: &str) {
+        self.db
+            .execute_unprepared(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// Every row of the `notices` table (the outbox), by id.
     pub async fn notices(&self) -> Vec<NoticeRow> {
         use sea_orm::Statement;

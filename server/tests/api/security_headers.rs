@@ -16,6 +16,8 @@ on_both_databases!(
     posts_from_the_same_origin_or_without_origin_are_allowed,
     a_refused_cross_origin_request_changes_nothing,
     no_other_origin_is_granted_cors_access,
+    unknown_api_paths_are_json_404s_that_are_not_cached,
+    a_database_error_while_reading_the_session_is_an_error_not_a_logout,
 );
 
 /// Every POST endpoint, with a body it would accept.
@@ -275,4 +277,32 @@ async fn no_other_origin_is_granted_cors_access(db: Db) {
         assert!(granted.is_empty(), "{} grants CORS: {granted:?}", response.url());
     }
     assert!(!preflight.status().is_success() || preflight.headers().get("access-control-allow-origin").is_none());
+}
+
+async fn unknown_api_paths_are_json_404s_that_are_not_cached(db: Db) {
+    let app = spawn_app(db).await;
+    let browser = app.new_browser();
+    for path in ["/api/v1", "/api/v1/", "/api/v1/nope", "/api/v1/me/nope"] {
+        let response = browser.get(path).await;
+        assert_no_store(path, &response);
+        assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
+
+/// An outage is not the end of a session: the browser must not be sent to
+/// the login page, and the session works again once the database does.
+async fn a_database_error_while_reading_the_session_is_an_error_not_a_logout(db: Db) {
+    let app = spawn_app(db).await;
+    app.create_account("c12345").await;
+    let browser = app.logged_in_as("c12345").await;
+    for table in ["sessions", "accounts"] {
+        app.sql_exec(&format!("ALTER TABLE {table} RENAME TO {table}_away"))
+            .await;
+        let during = browser.me().await;
+        assert_no_store(table, &during);
+        assert_error(during, StatusCode::INTERNAL_SERVER_ERROR, "internal_error").await;
+        app.sql_exec(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
+            .await;
+        assert_status(browser.me().await, StatusCode::OK).await;
+    }
 }
