@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use app::{App, shell};
 use axum::Router;
 use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use axum::{Json, extract::State};
 use leptos::config::LeptosOptions;
@@ -14,6 +15,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{self, ApiError, AppState};
@@ -131,7 +133,8 @@ impl Application {
             .merge(api::router(state.clone()))
             .merge(bundle.routes())
             .leptos_routes(&state, pages, page_shell)
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(error_shell))
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(error_shell));
+        let router = with_security_headers(router, state.secure_cookies)
             .layer(TraceLayer::new_for_http())
             .layer(CatchPanicLayer::custom(|_| {
                 tracing::error!("a request handler panicked");
@@ -212,5 +215,27 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<serde_json:
                 Json(serde_json::json!({"status": "database unreachable"})),
             )
         }
+    }
+}
+
+/// What every answer, page or API, tells the browser: never to show it in
+/// another site's frame (the 2FA dialogs and "This wasn't me" cannot be
+/// clickjacked), not to guess content types, to send no `Referer` (the "This
+/// wasn't me" page must not leak its link), and, behind https, to come back
+/// only over https.
+fn with_security_headers(router: Router<AppState>, https: bool) -> Router<AppState> {
+    let set = |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
+    let router = router
+        .layer(set(
+            header::CONTENT_SECURITY_POLICY,
+            "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'",
+        ))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::REFERRER_POLICY, "no-referrer"));
+    if https {
+        router.layer(set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        router
     }
 }

@@ -113,8 +113,12 @@ impl AppState {
 
     fn same_origin(&self, request: &Request) -> bool {
         let headers = request.headers();
-        if headers.get("sec-fetch-site").is_some_and(|v| v == "cross-site") {
-            return false;
+        // What the browser says (no page can set it) comes first: a form it
+        // posts under `Referrer-Policy: no-referrer` says `Origin: null`.
+        match headers.get("sec-fetch-site").map(HeaderValue::as_bytes) {
+            Some(b"cross-site") => return false,
+            Some(b"same-origin") => return true,
+            _ => {}
         }
         let Some(origin) = headers.get(header::ORIGIN) else {
             return true;

@@ -223,7 +223,20 @@ async fn fresh_database(db: Db) -> (String, Option<Arc<tempfile::TempDir>>) {
 /// A Tessera on SQLite that serves the site in `site_root` (its `pkg/`).
 pub async fn spawn_app_with_site(site_root: &std::path::Path) -> TestApp {
     let (database_url, sqlite_dir) = fresh_database(Db::Sqlite).await;
-    start_with(database_url, sqlite_dir, Clock::manual(T0), None, None, Some(site_root)).await
+    let site_root = site_root.to_owned();
+    start_with(database_url, sqlite_dir, Clock::manual(T0), None, None, |s| {
+        s.site_root = site_root;
+    })
+    .await
+}
+
+/// A Tessera with mail off that marks its cookies `Secure`, as behind https.
+pub async fn spawn_app_behind_https(db: Db) -> TestApp {
+    let (database_url, sqlite_dir) = fresh_database(db).await;
+    start_with(database_url, sqlite_dir, Clock::manual(T0), None, None, |s| {
+        s.secure_cookies = true;
+    })
+    .await
 }
 
 async fn start(
@@ -233,7 +246,7 @@ async fn start(
     mail: Option<MailSettings>,
     mail_auth: Option<MailAuthSettings>,
 ) -> TestApp {
-    start_with(database_url, sqlite_dir, clock, mail, mail_auth, None).await
+    start_with(database_url, sqlite_dir, clock, mail, mail_auth, |_| ()).await
 }
 
 async fn start_with(
@@ -242,7 +255,7 @@ async fn start_with(
     clock: Clock,
     mail: Option<MailSettings>,
     mail_auth: Option<MailAuthSettings>,
-    site_root: Option<&std::path::Path>,
+    configure: impl FnOnce(&mut tessera_server::Settings),
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         tessera_server::telemetry::init();
@@ -253,9 +266,7 @@ async fn start_with(
     settings.mail = mail.clone();
     settings.mail_auth = mail_auth.clone();
     settings.outbox_every = std::time::Duration::from_millis(100);
-    if let Some(site_root) = site_root {
-        settings.site_root = site_root.to_owned();
-    }
+    configure(&mut settings);
     let app = tessera_server::Application::build(settings)
         .await
         .expect("the application builds");

@@ -198,4 +198,25 @@ async fn a_form_posted_from_another_site_is_refused(db: Db) {
         .expect("answered");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(!logged_in(&browser).await);
+
+    // Under `Referrer-Policy: no-referrer` a browser's own form says
+    // `Origin: null`; its Sec-Fetch-Site says whose form it was.
+    let post = |site: Option<&'static str>| {
+        let request = browser
+            .request(Method::POST, "/")
+            .header(ORIGIN, "null")
+            .form(&[("username", CUSTOMER), ("password", PASSWORD)]);
+        match site {
+            Some(site) => request.header("sec-fetch-site", site),
+            None => request,
+        }
+    };
+    for refused in [None, Some("cross-site"), Some("same-site")] {
+        let response = post(refused).send().await.expect("answered");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "Sec-Fetch-Site {refused:?}");
+    }
+    assert!(!logged_in(&browser).await);
+    let ours = post(Some("same-origin")).send().await.expect("answered");
+    assert_eq!(location(ours), "/account");
+    assert!(logged_in(&browser).await);
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::{
     Browser, Db, PASSWORD, TestApp, assert_error, assert_status, expect_ok, on_both_databases, session_token_set_by,
-    spawn_app, wrong_code,
+    spawn_app, spawn_app_behind_https, wrong_code,
 };
 
 on_both_databases!(
@@ -18,6 +18,8 @@ on_both_databases!(
     no_other_origin_is_granted_cors_access,
     unknown_api_paths_are_json_404s_that_are_not_cached,
     a_database_error_while_reading_the_session_is_an_error_not_a_logout,
+    no_answer_may_be_framed_sniffed_or_leak_a_referrer,
+    behind_https_every_answer_asks_for_https_only,
 );
 
 /// Every POST endpoint, with a body it would accept.
@@ -304,5 +306,60 @@ async fn a_database_error_while_reading_the_session_is_an_error_not_a_logout(db:
         app.sql_exec(&format!("ALTER TABLE {table}_away RENAME TO {table}"))
             .await;
         assert_status(browser.me().await, StatusCode::OK).await;
+    }
+}
+
+/// A page, a form post, an API answer, an error, the health check.
+async fn answers_of_every_kind(browser: &Browser) -> Vec<(&'static str, Response)> {
+    vec![
+        ("the login page", browser.get("/").await),
+        ("a page behind the login", browser.get("/account").await),
+        ("a page that does not exist", browser.get("/nope").await),
+        (
+            "a posted login form",
+            browser
+                .request(Method::POST, "/")
+                .form(&[("username", "c12345")])
+                .send()
+                .await
+                .expect("answered"),
+        ),
+        ("an API answer", browser.me().await),
+        ("an API 404", browser.get("/api/v1/nope").await),
+        ("the health check", browser.get("/healthz").await),
+    ]
+}
+
+async fn no_answer_may_be_framed_sniffed_or_leak_a_referrer(db: Db) {
+    let app = spawn_app(db).await;
+    for (what, response) in answers_of_every_kind(&app.new_browser()).await {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let policy = header("content-security-policy").unwrap_or_default();
+        assert!(policy.contains("frame-ancestors 'none'"), "{what}: CSP {policy:?}");
+        assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{what}");
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{what}");
+        assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"), "{what}");
+        assert_eq!(
+            header("strict-transport-security"),
+            None,
+            "{what}: HSTS over plain http"
+        );
+    }
+}
+
+async fn behind_https_every_answer_asks_for_https_only(db: Db) {
+    let app = spawn_app_behind_https(db).await;
+    for (what, response) in answers_of_every_kind(&app.new_browser()).await {
+        let hsts = response
+            .headers()
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(hsts, Some("max-age=31536000"), "{what}");
     }
 }
