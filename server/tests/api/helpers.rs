@@ -785,6 +785,15 @@ pub async fn error_body(response: Response) -> (StatusCode, Value) {
 }
 
 /// The Retry-After header, in seconds.
+/// The value of the header `name`, when it has one in ASCII.
+pub fn header_of(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.parse().ok()
 }
@@ -1047,13 +1056,7 @@ impl TestApp {
             .await
             .expect("the mail auth request is answered");
         assert_eq!(response.status(), StatusCode::OK, "nginx's protocol answers 200");
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| header_of(&response, name);
         MailAnswer {
             status: header("auth-status").expect("an Auth-Status header"),
             wait: header("auth-wait").and_then(|w| w.parse().ok()),

@@ -6,8 +6,8 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{
-    Browser, Db, PASSWORD, TestApp, assert_error, assert_status, expect_ok, on_both_databases, session_token_set_by,
-    spawn_app, spawn_app_behind_https, wrong_code,
+    Browser, Db, PASSWORD, TestApp, assert_error, assert_status, expect_ok, header_of, on_both_databases,
+    session_token_set_by, spawn_app, spawn_app_behind_https, wrong_code,
 };
 
 on_both_databases!(
@@ -333,13 +333,7 @@ async fn answers_of_every_kind(browser: &Browser) -> Vec<(&'static str, Response
 async fn no_answer_may_be_framed_sniffed_or_leak_a_referrer(db: Db) {
     let app = spawn_app(db).await;
     for (what, response) in answers_of_every_kind(&app.new_browser()).await {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| header_of(&response, name);
         let policy = header("content-security-policy").unwrap_or_default();
         assert!(policy.contains("frame-ancestors 'none'"), "{what}: CSP {policy:?}");
         assert_eq!(header("x-frame-options").as_deref(), Some("DENY"), "{what}");
@@ -356,10 +350,7 @@ async fn no_answer_may_be_framed_sniffed_or_leak_a_referrer(db: Db) {
 async fn behind_https_every_answer_asks_for_https_only(db: Db) {
     let app = spawn_app_behind_https(db).await;
     for (what, response) in answers_of_every_kind(&app.new_browser()).await {
-        let hsts = response
-            .headers()
-            .get("strict-transport-security")
-            .and_then(|v| v.to_str().ok());
-        assert_eq!(hsts, Some("max-age=31536000"), "{what}");
+        let hsts = header_of(&response, "strict-transport-security");
+        assert_eq!(hsts.as_deref(), Some("max-age=31536000"), "{what}");
     }
 }
