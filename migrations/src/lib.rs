@@ -12,6 +12,7 @@ mod m20261124_000003_email_codes_and_notices;
 mod m20261202_000004_app_passwords;
 mod m20261202_000005_superseded_codes_and_setup_links;
 mod m20261202_000006_recovery_code_sessions;
+mod m20261204_000007_sealed_secrets;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_app_passwords::Migration),
             Box::new(m20261202_000005_superseded_codes_and_setup_links::Migration),
             Box::new(m20261202_000006_recovery_code_sessions::Migration),
+            Box::new(m20261204_000007_sealed_secrets::Migration),
         ]
     }
 }

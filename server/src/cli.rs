@@ -10,12 +10,15 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
 use crate::clock::Clock;
-use crate::config::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings, parse_mail_client};
+use crate::config::{
+    DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings, default_secret_key_file, parse_mail_client,
+};
 use crate::service::accounts::{self, NewAccount};
+use crate::service::keys::Keys;
 use crate::service::mail::MailSettings;
 use crate::service::mail_auth::{Backends, MailAuthSettings};
 use crate::service::totp::TotpPolicy;
-use crate::service::{PasswordHasher, ServiceError, mfa};
+use crate::service::{PasswordHasher, ServiceError, mfa, sealed};
 use crate::{Application, database};
 
 #[derive(Debug, Parser)]
@@ -28,6 +31,12 @@ pub struct Cli {
     /// SQLite (`sqlite://path?mode=rwc`) or PostgreSQL (`postgres://user:pass@host/db`).
     #[arg(long, global = true, env = "TESSERA_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// The keys that seal TOTP secrets and key code hashes in the database
+    /// (made, mode 0600, on the first start). Default: beside the SQLite
+    /// file (data/tessera.db → data/tessera.key); with PostgreSQL, give one
+    /// file every instance shares. Back it up apart from the database.
+    #[arg(long, global = true, env = "TESSERA_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -39,6 +48,19 @@ pub enum Command {
     /// Create and list logins; switch a login's 2FA off.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// The secret keys of --secret-key-file: what each protects; rotation.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Which keys the file holds, and how many stored secrets each protects.
+    Status,
+    /// Make a new current key and re-seal every TOTP secret under it, in
+    /// batches; old keys go once nothing needs them. Safe beside a running
+    /// server, and run again it finishes a rotation that was interrupted.
+    Rotate,
 }
 
 #[derive(Debug, Args)]
@@ -237,7 +259,7 @@ fn parse_period(s: &str) -> Result<u32, String> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(cli.database_url, *args).await,
+        Command::Serve(args) => serve(cli.database_url, cli.secret_key_file, *args).await,
         Command::Account(AccountCommand::Create {
             kind,
             username,
@@ -263,11 +285,74 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::List) => list_accounts(&cli.database_url).await,
         Command::Account(AccountCommand::ResetMfa { username }) => reset_mfa(&cli.database_url, &username).await,
+        Command::Keys(command) => {
+            let file = cli
+                .secret_key_file
+                .or_else(|| default_secret_key_file(&cli.database_url))
+                .context("--secret-key-file: needed with PostgreSQL")?;
+            let db = database::connect(&cli.database_url).await?;
+            match command {
+                KeysCommand::Status => key_status(&db, &file).await,
+                KeysCommand::Rotate => rotate_keys(&db, &file).await,
+            }
+        }
     }
 }
 
-async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+async fn key_status(db: &sea_orm::DatabaseConnection, file: &std::path::Path) -> anyhow::Result<()> {
+    let ring = Keys::load(file)?.current();
+    let usage = sealed::usage(db).await?;
+    println!("{}:", file.display());
+    for (n, id) in ring.ids().enumerate() {
+        let role = if n == 0 { "current" } else { "older" };
+        let counts = usage.by_key.get(&id).copied().unwrap_or_default();
+        println!("  key {id} ({role}): {counts}");
+    }
+    for (id, counts) in usage.missing_from(&ring) {
+        println!("  key {id} (NOT IN THE FILE): {counts}");
+    }
+    if usage.plain.total() > 0 {
+        println!("  in the clear (sealed when the server next starts): {}", usage.plain);
+    }
+    Ok(())
+}
+
+async fn rotate_keys(db: &sea_orm::DatabaseConnection, file: &std::path::Path) -> anyhow::Result<()> {
+    let rotation = sealed::rotate(db, file, |done| {
+        if done > 0 {
+            eprintln!("  re-sealed {done} TOTP secrets so far");
+        }
+    })
+    .await?;
+    match rotation.new_key {
+        Some(id) => println!("new current key {id} in {}", file.display()),
+        None => println!(
+            "finished the rotation to key {} that had stopped half way",
+            rotation.current
+        ),
+    }
+    println!("re-sealed {} TOTP secrets under it", rotation.resealed);
+    if rotation.voided_email_codes > 0 {
+        println!(
+            "voided {} e-mailed codes sent under the old key (their users ask for a new one)",
+            rotation.voided_email_codes
+        );
+    }
+    for id in &rotation.retired {
+        println!("removed key {id} from the file: nothing needs it any more");
+    }
+    for (id, counts) in &rotation.kept {
+        println!(
+            "kept key {id} for {counts}: they cannot be hashed again without the codes themselves \
+             (an app password moves to the new key when next used; recovery codes when renewed)"
+        );
+    }
+    Ok(())
+}
+
+async fn serve(database_url: String, secret_key_file: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
+        secret_key_file,
         listen: args.listen,
         site_root: args.site_root,
         totp: TotpPolicy {

@@ -25,6 +25,9 @@ pub struct Settings {
     pub database_url: String,
     pub site_root: PathBuf,
     pub totp: TotpPolicy,
+    /// The keys that seal secrets in the database; `None`: beside the SQLite
+    /// file ([`default_secret_key_file`]).
+    pub secret_key_file: Option<PathBuf>,
     /// Mark the session cookie `Secure` (behind https).
     pub secure_cookies: bool,
     /// The exact origin browsers use, e.g. `https://panel.example.com`, when a
@@ -53,6 +56,7 @@ impl Settings {
             database_url: database_url.into(),
             site_root: PathBuf::from(DEFAULT_SITE_ROOT),
             totp: TotpPolicy::default(),
+            secret_key_file: None,
             secure_cookies: false,
             public_origin: None,
             trusted_proxies: Vec::new(),
@@ -63,6 +67,20 @@ impl Settings {
             clock: Clock::System,
         }
     }
+}
+
+/// Where the secret keys live when not told: beside the SQLite file
+/// (`data/tessera.db` → `data/tessera.key`). `None` for PostgreSQL, whose
+/// instances must be given one file they share.
+pub fn default_secret_key_file(database_url: &str) -> Option<PathBuf> {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
+    if path.is_empty() || path.starts_with(':') {
+        return None; // :memory:
+    }
+    Some(PathBuf::from(path).with_extension("key"))
 }
 
 /// A server mail clients are told about: `HOST:PORT`, optionally followed by
@@ -100,6 +118,21 @@ pub fn parse_mail_client(protocol: MailProtocol, input: &str) -> Result<MailServ
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_keys_live_beside_the_sqlite_file_unless_told() {
+        let beside = |url| default_secret_key_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            beside("sqlite://data/tessera.db?mode=rwc").as_deref(),
+            Some("data/tessera.key")
+        );
+        assert_eq!(
+            beside("sqlite:///var/lib/tessera/db.sqlite").as_deref(),
+            Some("/var/lib/tessera/db.key")
+        );
+        assert_eq!(beside("sqlite::memory:"), None);
+        assert_eq!(beside("postgres://tessera@localhost/tessera"), None);
+    }
 
     #[test]
     fn mail_client_servers_take_their_security_from_the_port_unless_told() {

@@ -21,11 +21,11 @@ use tower_http::trace::TraceLayer;
 use crate::api::{self, ApiError, AppState};
 use crate::assets::Bundle;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, default_secret_key_file};
 use crate::database;
 use crate::service::mail::Mailer;
-use crate::service::notices;
-use crate::service::{PasswordHasher, accounts};
+use crate::service::totp::Totp;
+use crate::service::{PasswordHasher, accounts, notices, sealed};
 
 /// A built Tessera, bound to its port, not yet serving.
 pub struct Application {
@@ -46,6 +46,12 @@ struct Outbox {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = database::connect(&settings.database_url).await?;
+        let key_file = match &settings.secret_key_file {
+            Some(file) => file.clone(),
+            None => default_secret_key_file(&settings.database_url)
+                .context("--secret-key-file: needed with PostgreSQL (give every instance the same file)")?,
+        };
+        let keys = Arc::new(sealed::open_keys(&db, &key_file).await?);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -107,7 +113,11 @@ impl Application {
         let state = AppState {
             db: db.clone(),
             hasher: PasswordHasher::new()?,
-            totp: Arc::new(settings.totp),
+            totp: Arc::new(Totp {
+                policy: settings.totp,
+                keys: keys.clone(),
+            }),
+            keys,
             clock: settings.clock,
             secure_cookies: settings.secure_cookies,
             public_origin: settings.public_origin.map(Into::into),

@@ -102,7 +102,7 @@ async fn create(
     trail: &Trail,
 ) -> ApiResult<(StatusCode, Json<AppPasswordCreated>)> {
     let now = state.clock.now();
-    let (row, secret) = app_passwords::create(&state.db, mailbox, new, now, trail).await?;
+    let (row, secret) = app_passwords::create(&state.db, &state.keys, mailbox, new, now, trail).await?;
     Ok((
         StatusCode::CREATED,
         Json(AppPasswordCreated {

@@ -108,7 +108,16 @@ pub(super) async fn email_code(
     let Some(mailer) = state.mailer.as_deref() else {
         return Err(ServiceError::EmailCodesNotOffered.into());
     };
-    let sent = email_codes::send(&state.db, mailer, account, purpose, state.clock.now(), trail).await?;
+    let sent = email_codes::send(
+        &state.db,
+        mailer,
+        &state.keys,
+        account,
+        purpose,
+        state.clock.now(),
+        trail,
+    )
+    .await?;
     Ok(Json(EmailCodeSent {
         sent_to: sent.to,
         valid_for: email_codes::VALID_FOR.unsigned_abs(),
@@ -225,7 +234,7 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
     let left = mfa::recovery_codes_left(&state.db, user.account.id).await?;
     Ok(Json(MeResponse {
         kind: accounts::kind_of(&user.account).map_err(ApiError::from)?,
-        mfa: mfa::status(&state.totp, &user.account, left, state.mail_on()),
+        mfa: mfa::status(&state.totp.policy, &user.account, left, state.mail_on()),
         username: user.account.username,
         via_recovery_code: user.via_recovery_code,
     }))

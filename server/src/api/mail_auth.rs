@@ -111,6 +111,7 @@ pub async fn nginx(
     match mail_auth::authenticate(
         &state.db,
         &state.hasher,
+        &state.keys,
         &state.mail_failures,
         settings.require_app_passwords,
         login,
@@ -266,6 +267,7 @@ pub async fn json(
     let granted = mail_auth::authenticate(
         &state.db,
         &state.hasher,
+        &state.keys,
         &state.mail_failures,
         settings.require_app_passwords,
         login,

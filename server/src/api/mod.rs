@@ -27,9 +27,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::clock::Clock;
 use crate::service::PasswordHasher;
+use crate::service::keys::Keys;
 use crate::service::mail::Mailer;
 use crate::service::mail_auth::{FailureLog, MailAuthSettings};
-use crate::service::totp::TotpPolicy;
+use crate::service::totp::Totp;
 
 pub use error::{ApiError, ApiResult};
 
@@ -41,7 +42,9 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub hasher: PasswordHasher,
-    pub totp: Arc<TotpPolicy>,
+    pub totp: Arc<Totp>,
+    /// Seal secrets and key hashes (also `totp.keys`).
+    pub keys: Arc<Keys>,
     pub clock: Clock,
     pub secure_cookies: bool,
     /// The origin browsers must send state-changing requests from; `None`

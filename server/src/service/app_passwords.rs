@@ -2,10 +2,10 @@
 //!
 //! - Generated, never chosen: 120 bits from the OS CSPRNG
 //!   ([`AppPasswordSecret`]), shown once.
-//! - Stored as SHA-256 only. A slow hash (argon2) is for secrets people
-//!   choose; 120 random bits cannot be guessed offline (ASVS 5.0 6.5.2), and
-//!   mail clients reconnect all day, so a login is one indexed lookup of the
-//!   hash and one SHA-256 ([`find`]).
+//! - Stored as a keyed hash only ([`Keys::keyed_hash`] of a SHA-256). A slow
+//!   hash (argon2) is for secrets people choose; 120 random bits cannot be
+//!   guessed offline (ASVS 5.0 6.5.2), and mail clients reconnect all day,
+//!   so a login is one indexed lookup of the hash and two SHA-256s ([`find`]).
 //! - For some protocols, until revoked or expired; at most [`MAX_PER_LOGIN`].
 //! - The last use is written at most once a minute; the first use from a
 //!   client address it has not come from before is an event and a notice.
@@ -23,6 +23,7 @@ use sea_orm::{
 use subtle::ConstantTimeEq;
 
 use super::audit::Trail;
+use super::keys::Keys;
 use super::{Result, ServiceError, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
 use crate::entity::{account, app_password, app_password_address};
@@ -41,7 +42,7 @@ pub struct NewAppPassword {
     pub lifetime_days: Option<u32>,
 }
 
-fn secret_hash(secret: &AppPasswordSecret) -> String {
+fn secret_digest(secret: &AppPasswordSecret) -> String {
     sha256_hex(&[b"tessera-app-password:", secret.canonical().as_bytes()])
 }
 
@@ -62,6 +63,7 @@ fn described(name: &str, protocols: &[MailProtocol]) -> String {
 /// who may (the mailbox itself after re-authenticating, or its customer).
 pub async fn create(
     db: &(impl ConnectionTrait + TransactionTrait),
+    keys: &Keys,
     account: &account::Model,
     new: NewAppPassword,
     now: UnixTime,
@@ -93,7 +95,7 @@ pub async fn create(
         account_id: Set(account.id),
         name: Set(new.name.as_str().to_owned()),
         protocols: Set(new.protocols.to_stored()),
-        secret_hash: Set(secret_hash(&secret)),
+        secret_hash: Set(keys.keyed_hash(&secret_digest(&secret))),
         created_at: Set(now),
         expires_at: Set(new.lifetime_days.map(|days| now + i64::from(days) * 86_400)),
         last_used_at: Set(None),
@@ -248,24 +250,42 @@ pub struct Found {
 }
 
 /// The app password `secret` of the login `username`, if there is one: one
-/// indexed lookup by the secret's hash (its account joined), then the hash
-/// compared again in constant time and the login's name checked.
-pub async fn find(db: &impl ConnectionTrait, username: &Username, secret: &AppPasswordSecret) -> Result<Option<Found>> {
-    let hash = secret_hash(secret);
+/// indexed lookup by the secret's hash under each key (its account joined),
+/// then the hash compared again in constant time and the login's name
+/// checked. One hashed under an older key is hashed again under the current
+/// one here, the only time its secret is known, so a rotation can retire
+/// the old key once every app password has been used.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    username: &Username,
+    secret: &AppPasswordSecret,
+) -> Result<Option<Found>> {
+    let hashes = keys.keyed_hash_candidates(&secret_digest(secret));
     let found = app_password::Entity::find()
-        .filter(app_password::Column::SecretHash.eq(hash.as_str()))
+        .filter(app_password::Column::SecretHash.is_in(hashes.clone()))
         .find_also_related(account::Entity)
         .one(db)
         .await?;
-    Ok(match found {
-        Some((password, Some(account)))
-            if bool::from(password.secret_hash.as_bytes().ct_eq(hash.as_bytes()))
-                && account.username == username.as_str() =>
-        {
-            Some(Found { password, account })
-        }
-        _ => None,
-    })
+    let Some((mut password, Some(account))) = found else {
+        return Ok(None);
+    };
+    let matched = hashes
+        .iter()
+        .position(|hash| bool::from(password.secret_hash.as_bytes().ct_eq(hash.as_bytes())));
+    if matched.is_none() || account.username != username.as_str() {
+        return Ok(None);
+    }
+    if matched != Some(0) {
+        app_password::Entity::update_many()
+            .col_expr(app_password::Column::SecretHash, Expr::value(hashes[0].as_str()))
+            .filter(app_password::Column::Id.eq(password.id))
+            .filter(app_password::Column::SecretHash.eq(password.secret_hash.as_str()))
+            .exec(db)
+            .await?;
+        password.secret_hash.clone_from(&hashes[0]);
+    }
+    Ok(Some(Found { password, account }))
 }
 
 /// Records a successful use: the last use at most once a minute, and the

@@ -14,6 +14,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 
 use super::audit::Trail;
+use super::keys::Keys;
 use super::mail::{Circumstances, Mail, Mailer, escape_html, html_page};
 use super::{Result, ServiceError, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
@@ -57,6 +58,7 @@ pub struct Sent {
 pub async fn send(
     db: &(impl ConnectionTrait + TransactionTrait),
     mailer: &Mailer,
+    keys: &Keys,
     account: &account::Model,
     purpose: Purpose,
     now: UnixTime,
@@ -110,7 +112,7 @@ pub async fn send(
         )
         .col_expr(
             account::Column::EmailCodeHash,
-            Expr::value(code_hash(account.id, &code)),
+            Expr::value(keys.keyed_hash(&code_digest(account.id, &code))),
         )
         .col_expr(account::Column::EmailCodeExpiresAt, Expr::value(now + VALID_FOR))
         .col_expr(account::Column::EmailCodeFailures, Expr::value(0))
@@ -138,9 +140,15 @@ pub enum Claim {
 /// one conditional UPDATE, so a code is used once even by concurrent
 /// requests. A wrong code (an older mail's too) counts against the live one,
 /// which is void after [`TRIES`].
-pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, now: UnixTime) -> Result<Claim> {
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    account_id: i32,
+    code: &OtpCode,
+    now: UnixTime,
+) -> Result<Claim> {
     use sea_orm::sea_query::ExprTrait as _;
-    let hash = code_hash(account_id, code.as_str());
+    let hashes = keys.keyed_hash_candidates(&code_digest(account_id, code.as_str()));
     let claimed = account::Entity::update_many()
         .col_expr(account::Column::EmailCodeHash, Expr::value(Option::<String>::None))
         .col_expr(
@@ -151,7 +159,7 @@ pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, n
         .col_expr(account::Column::EmailCodeFailures, Expr::value(0))
         .col_expr(account::Column::EmailCodeSentAt, Expr::value(Option::<i64>::None))
         .filter(account::Column::Id.eq(account_id))
-        .filter(account::Column::EmailCodeHash.eq(hash.as_str()))
+        .filter(account::Column::EmailCodeHash.is_in(hashes.clone()))
         .filter(account::Column::EmailCodeExpiresAt.gt(now))
         .filter(account::Column::EmailCodeFailures.lt(TRIES))
         .exec(db)
@@ -180,7 +188,7 @@ pub async fn claim(db: &impl ConnectionTrait, account_id: i32, code: &OtpCode, n
         .exec(db)
         .await?;
     let superseded = account::Entity::find_by_id(account_id)
-        .filter(account::Column::EmailCodePreviousHash.eq(hash.as_str()))
+        .filter(account::Column::EmailCodePreviousHash.is_in(hashes))
         .one(db)
         .await?
         .is_some();
@@ -199,9 +207,10 @@ fn new_code() -> Result<String> {
     }
 }
 
-/// Six digits are quickly guessed offline; the hash keeps the codes out of
-/// backups and logs, the 15 minutes and the tries keep them short-lived.
-fn code_hash(account_id: i32, code: &str) -> String {
+/// Six digits are quickly guessed offline from a plain digest: it is stored
+/// keyed ([`Keys::keyed_hash`]), which keeps the codes out of backups and
+/// logs; the 15 minutes and the tries keep them short-lived.
+fn code_digest(account_id: i32, code: &str) -> String {
     sha256_hex(&[
         b"tessera-email-code:",
         account_id.to_string().as_bytes(),
@@ -305,7 +314,7 @@ mod tests {
 
     #[test]
     fn hashes_depend_on_the_account() {
-        assert_ne!(code_hash(1, "123456"), code_hash(2, "123456"));
-        assert_eq!(code_hash(1, "123456").len(), 64);
+        assert_ne!(code_digest(1, "123456"), code_digest(2, "123456"));
+        assert_eq!(code_digest(1, "123456").len(), 64);
     }
 }

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use super::audit::Trail;
 use super::mfa::{self, Verified};
 use super::sessions::{self, Session, SessionToken, Stage};
-use super::totp::TotpPolicy;
+use super::totp::Totp;
 use super::{PasswordHasher, Result, ServiceError, accounts};
 use crate::clock::UnixTime;
 use crate::entity::account;
@@ -74,7 +74,7 @@ pub async fn password_step(
 /// event are kept.
 pub async fn code_step(
     db: &(impl ConnectionTrait + TransactionTrait),
-    policy: &TotpPolicy,
+    totp: &Totp,
     pending: &Session,
     factor: &SecondFactor,
     now: UnixTime,
@@ -84,7 +84,7 @@ pub async fn code_step(
     // `Err`: roll back. `Ok(outcome)`: commit, then answer `outcome`.
     let checked: Result<Result<(SessionToken, Verified)>> = async {
         let account = accounts::get(&txn, pending.account_id).await?;
-        match mfa::verify(&txn, policy, &account, factor, now, trail).await {
+        match mfa::verify(&txn, totp, &account, factor, now, trail).await {
             Ok(verified) => {
                 let token = sessions::promote(&txn, pending, verified.is_recovery_code(), now)
                     .await?
@@ -128,7 +128,7 @@ pub async fn code_step(
 pub async fn combined_step(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     username: &Username,
     password_and_code: &str,
     mail_on: bool,
@@ -155,7 +155,7 @@ pub async fn combined_step(
     }
     let verified = match (account.totp_secret.is_some(), factor) {
         (false, _) => None,
-        (true, Some(factor)) => Some(mfa::verify(db, policy, &account, &factor, now, trail).await?),
+        (true, Some(factor)) => Some(mfa::verify(db, totp, &account, &factor, now, trail).await?),
         (true, None) => {
             trail.record(db, Event::CodeFailed, &account, now).await?;
             return Err(ServiceError::InvalidCode);

@@ -22,6 +22,7 @@ use secrecy::SecretString;
 
 use super::app_passwords::{self, protocols_of};
 use super::audit::Trail;
+use super::keys::Keys;
 use super::{PasswordHasher, Result, ServiceError, accounts};
 use crate::clock::UnixTime;
 use crate::entity::account;
@@ -118,6 +119,7 @@ impl From<ServiceError> for Denied {
 pub async fn authenticate(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
+    keys: &Keys,
     failures: &FailureLog,
     require_app_passwords: bool,
     login: MailLogin<'_>,
@@ -143,7 +145,7 @@ pub async fn authenticate(
             });
         }
     };
-    match decide(db, hasher, require_app_passwords, &username, login, now, trail).await {
+    match decide(db, hasher, keys, require_app_passwords, &username, login, now, trail).await {
         Ok(granted) => {
             failures.forget(&key);
             Ok(granted)
@@ -162,9 +164,11 @@ pub async fn authenticate(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn decide(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
+    keys: &Keys,
     require_app_passwords: bool,
     username: &Username,
     login: MailLogin<'_>,
@@ -173,7 +177,7 @@ async fn decide(
 ) -> std::result::Result<Granted, Denied> {
     let app_password = AppPasswordSecret::parse(login.password);
     if let Some(secret) = &app_password
-        && let Some(found) = app_passwords::find(db, username, secret).await?
+        && let Some(found) = app_passwords::find(db, keys, username, secret).await?
     {
         if found.password.expires_at.is_some_and(|at| at <= now) {
             return Err(ServiceError::AppPasswordExpired.into());

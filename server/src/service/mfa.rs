@@ -13,8 +13,9 @@ use secrecy::SecretString;
 
 use super::accounts::{Authority, Managed};
 use super::audit::Trail;
+use super::keys::Keys;
 use super::sessions::{self, SessionToken};
-use super::totp::{TotpPolicy, TotpSecret, is_fresh, qr_svg};
+use super::totp::{Totp, TotpPolicy, TotpSecret, is_fresh, qr_svg};
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
 use super::{app_passwords, email_codes};
 use crate::clock::UnixTime;
@@ -101,7 +102,7 @@ pub async fn recovery_codes_left(db: &impl ConnectionTrait, account_id: i32) -> 
 pub async fn setup(
     db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     confirming: &account::Model,
     account: &account::Model,
     password: SecretString,
@@ -110,18 +111,15 @@ pub async fn setup(
     if account.totp_secret.is_some() {
         return Err(ServiceError::TotpAlreadyEnabled);
     }
-    hold_new_secret(db, policy, account).await
+    hold_new_secret(db, totp, account).await
 }
 
 /// A new secret for `account`, held as pending while its app is still the
 /// one `account` was read with, and how to show it.
-async fn hold_new_secret(
-    db: &impl ConnectionTrait,
-    policy: &TotpPolicy,
-    account: &account::Model,
-) -> Result<TotpSetup> {
+async fn hold_new_secret(db: &impl ConnectionTrait, totp: &Totp, account: &account::Model) -> Result<TotpSetup> {
     let secret = TotpSecret::generate().map_err(|e| ServiceError::internal(format!("getrandom: {e}")))?;
-    let otpauth_uri = policy
+    let otpauth_uri = totp
+        .policy
         .otpauth_uri(&secret, &account.username)
         .map_err(|e| ServiceError::internal(format!("otpauth uri: {e}")))?;
     let qr_svg = qr_svg(&otpauth_uri).map_err(|e| ServiceError::internal(format!("qr code: {e}")))?;
@@ -132,7 +130,10 @@ async fn hold_new_secret(
         None => account::Column::TotpSecret.is_null(),
     };
     let held = account::Entity::update_many()
-        .col_expr(account::Column::TotpPendingSecret, Expr::value(secret.to_base32()))
+        .col_expr(
+            account::Column::TotpPendingSecret,
+            Expr::value(totp.keys.seal_totp(account.id, &secret)?),
+        )
         .filter(account::Column::Id.eq(account.id))
         .filter(app_as_checked)
         .exec(db)
@@ -155,7 +156,7 @@ async fn hold_new_secret(
 /// the first set of recovery codes is returned, to be shown once.
 pub async fn activate(
     db: &DatabaseConnection,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     code: &OtpCode,
     now: UnixTime,
@@ -164,7 +165,7 @@ pub async fn activate(
     if account.totp_secret.is_some() {
         return Err(ServiceError::TotpAlreadyEnabled);
     }
-    let (pending, step) = check_pending_code(db, policy, account, code, now, trail).await?;
+    let (pending, step) = check_pending_code(db, totp, account, code, now, trail).await?;
 
     let txn = db.begin().await?;
     // Conditional on the pending secret still being the one checked, so two
@@ -179,7 +180,7 @@ pub async fn activate(
     if switched.rows_affected != 1 {
         return Err(ServiceError::NoPendingSetup);
     }
-    let codes = replace_recovery_codes(&txn, account.id).await?;
+    let codes = replace_recovery_codes(&txn, &totp.keys, account.id).await?;
     // A new app: no session needs the offer to move the old one.
     sessions::forget_recovery_code_logins(&txn, account.id).await?;
     trail.record(&txn, Event::MfaEnabled, account, now).await?;
@@ -191,7 +192,7 @@ pub async fn activate(
 /// the check both enrolment and a move to a new phone end with.
 async fn check_pending_code<'a>(
     db: &DatabaseConnection,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &'a account::Model,
     code: &OtpCode,
     now: UnixTime,
@@ -201,11 +202,10 @@ async fn check_pending_code<'a>(
         .totp_pending_secret
         .as_deref()
         .ok_or(ServiceError::NoPendingSetup)?;
-    let secret = TotpSecret::from_base32(pending)
-        .ok_or_else(|| ServiceError::internal(format!("account {}: pending secret is not base32", account.id)))?;
+    let secret = totp.keys.open_totp(account.id, pending)?;
     let step = async {
         take_attempt(db, account, now).await?;
-        policy
+        totp.policy
             .matching_step(&secret, code, now)
             .ok_or(ServiceError::InvalidCode)
     };
@@ -236,14 +236,14 @@ fn adopt_pending_secret(account_id: i32, pending: &str, step: i64) -> sea_orm::U
 pub async fn start_move(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<TotpSetup> {
-    check_proof(db, hasher, policy, account, proof, now, trail).await?;
-    hold_new_secret(db, policy, account).await
+    check_proof(db, hasher, totp, account, proof, now, trail).await?;
+    hold_new_secret(db, totp, account).await
 }
 
 /// Step two: a code from the new app makes its secret the login's; the old
@@ -251,7 +251,7 @@ pub async fn start_move(
 /// codes stay.
 pub async fn finish_move(
     db: &DatabaseConnection,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     keep: &SessionToken,
     code: &OtpCode,
@@ -259,7 +259,7 @@ pub async fn finish_move(
     trail: &Trail,
 ) -> Result<()> {
     let old = account.totp_secret.as_deref().ok_or(ServiceError::TotpNotEnabled)?;
-    let (pending, step) = check_pending_code(db, policy, account, code, now, trail).await?;
+    let (pending, step) = check_pending_code(db, totp, account, code, now, trail).await?;
     let txn = db.begin().await?;
     // Conditional on both secrets being the ones checked: a reset or another
     // move in between wins, and this one finds nothing to finish.
@@ -288,7 +288,7 @@ pub struct Proof {
 async fn check_proof(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
@@ -298,7 +298,7 @@ async fn check_proof(
     if account.totp_secret.is_none() {
         return Err(ServiceError::TotpNotEnabled);
     }
-    verify(db, policy, account, &proof.factor, now, trail).await?;
+    verify(db, totp, account, &proof.factor, now, trail).await?;
     Ok(())
 }
 
@@ -310,7 +310,7 @@ async fn check_proof(
 pub async fn reauthenticate(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     password: SecretString,
     code: Option<&SecondFactor>,
@@ -323,7 +323,7 @@ pub async fn reauthenticate(
         return Ok(());
     }
     let factor = code.ok_or(ServiceError::SecondFactorRequired)?;
-    verify(db, policy, account, factor, now, trail).await?;
+    verify(db, totp, account, factor, now, trail).await?;
     Ok(())
 }
 
@@ -331,13 +331,13 @@ pub async fn reauthenticate(
 pub async fn disable(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<()> {
-    check_proof(db, hasher, policy, account, proof, now, trail).await?;
+    check_proof(db, hasher, totp, account, proof, now, trail).await?;
     let txn = db.begin().await?;
     clear_second_factor(&txn, account.id).await?;
     trail.record(&txn, Event::MfaDisabled, account, now).await?;
@@ -395,15 +395,15 @@ async fn reset_unchecked(
 pub async fn regenerate_recovery_codes(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     proof: &Proof,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Vec<RecoveryCode>> {
-    check_proof(db, hasher, policy, account, proof, now, trail).await?;
+    check_proof(db, hasher, totp, account, proof, now, trail).await?;
     let txn = db.begin().await?;
-    let codes = replace_recovery_codes(&txn, account.id).await?;
+    let codes = replace_recovery_codes(&txn, &totp.keys, account.id).await?;
     trail
         .record(&txn, Event::RecoveryCodesRegenerated, account, now)
         .await?;
@@ -429,13 +429,13 @@ pub async fn regenerate_recovery_codes(
 /// - Wrong codes, refused attempts and used recovery codes go to the log.
 pub async fn verify(
     db: &(impl ConnectionTrait + TransactionTrait),
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     factor: &SecondFactor,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Verified> {
-    let verified = check_factor(db, policy, account, factor, now, trail).await;
+    let verified = check_factor(db, totp, account, factor, now, trail).await;
     noting_failures(db, trail, account, now, Event::CodeFailed, verified).await
 }
 
@@ -462,25 +462,25 @@ async fn noting_failures<T>(
 /// statement; every other attempt is counted first ([`take_attempt`]).
 async fn check_factor(
     db: &(impl ConnectionTrait + TransactionTrait),
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     factor: &SecondFactor,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<Verified> {
     if let SecondFactor::Totp(code) = factor
-        && claim_totp_step(db, policy, account, code, now, false).await?
+        && claim_totp_step(db, totp, account, code, now, false).await?
     {
         return Ok(Verified::Totp);
     }
     take_attempt(db, account, now).await?;
     let verified = match factor {
         SecondFactor::Totp(code) if account.totp_secret.is_some() => {
-            claim_totp_step(db, policy, account, code, now, true)
+            claim_totp_step(db, totp, account, code, now, true)
                 .await?
                 .then_some(Verified::Totp)
         }
-        SecondFactor::Totp(code) => match email_codes::claim(db, account.id, code, now).await? {
+        SecondFactor::Totp(code) => match email_codes::claim(db, &totp.keys, account.id, code, now).await? {
             email_codes::Claim::Used => Some(Verified::EmailCode),
             email_codes::Claim::Superseded => return Err(ServiceError::SupersededCode),
             email_codes::Claim::Wrong => None,
@@ -488,7 +488,7 @@ async fn check_factor(
         SecondFactor::Recovery(code) => {
             // The claim, its event and its notice: all or none.
             let txn = db.begin().await?;
-            let claimed = claim_recovery_code(&txn, account.id, code, now).await?;
+            let claimed = claim_recovery_code(&txn, &totp.keys, account.id, code, now).await?;
             if claimed {
                 trail.record(&txn, Event::RecoveryCodeUsed, account, now).await?;
             }
@@ -518,13 +518,13 @@ async fn check_factor(
 /// counted way, which says why.
 async fn claim_totp_step(
     db: &impl ConnectionTrait,
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &account::Model,
     code: &OtpCode,
     now: UnixTime,
     counted: bool,
 ) -> Result<bool> {
-    let Some((secret, step)) = fresh_step(policy, account, code, now)? else {
+    let Some((secret, step)) = fresh_step(totp, account, code, now)? else {
         return Ok(false);
     };
     let mut claim = claim_step(account.id, secret, step);
@@ -544,20 +544,20 @@ async fn claim_totp_step(
 /// The account's secret and the step `code` is from, if the code is right
 /// and its step later than the last one used (as `account` was read).
 fn fresh_step<'a>(
-    policy: &TotpPolicy,
+    totp: &Totp,
     account: &'a account::Model,
     code: &OtpCode,
     now: UnixTime,
 ) -> Result<Option<(&'a str, i64)>> {
-    let Some(encoded) = account.totp_secret.as_deref() else {
+    let Some(sealed) = account.totp_secret.as_deref() else {
         return Ok(None);
     };
-    let secret = TotpSecret::from_base32(encoded)
-        .ok_or_else(|| ServiceError::internal(format!("account {}: secret is not base32", account.id)))?;
-    Ok(policy
+    let secret = totp.keys.open_totp(account.id, sealed)?;
+    Ok(totp
+        .policy
         .matching_step(&secret, code, now)
         .filter(|&step| is_fresh(account.totp_last_step, step))
-        .map(|step| (encoded, step)))
+        .map(|step| (sealed, step)))
 }
 
 /// Sets the last used step to `step` if it is still later than the stored
@@ -574,7 +574,8 @@ fn claim_step(account_id: i32, secret: &str, step: i64) -> sea_orm::UpdateMany<a
         )
 }
 
-fn recovery_code_hash(account_id: i32, code: &RecoveryCode) -> String {
+/// A recovery code's digest, salted with its account; stored keyed ([`Keys::keyed_hash`]).
+fn recovery_code_digest(account_id: i32, code: &RecoveryCode) -> String {
     sha256_hex(&[
         b"tessera-recovery-code:",
         account_id.to_string().as_bytes(),
@@ -585,6 +586,7 @@ fn recovery_code_hash(account_id: i32, code: &RecoveryCode) -> String {
 
 async fn claim_recovery_code(
     db: &impl ConnectionTrait,
+    keys: &Keys,
     account_id: i32,
     code: &RecoveryCode,
     now: UnixTime,
@@ -592,7 +594,9 @@ async fn claim_recovery_code(
     let claimed = recovery_code::Entity::update_many()
         .col_expr(recovery_code::Column::UsedAt, Expr::value(now))
         .filter(recovery_code::Column::AccountId.eq(account_id))
-        .filter(recovery_code::Column::CodeHash.eq(recovery_code_hash(account_id, code)))
+        .filter(
+            recovery_code::Column::CodeHash.is_in(keys.keyed_hash_candidates(&recovery_code_digest(account_id, code))),
+        )
         .filter(recovery_code::Column::UsedAt.is_null())
         .exec(db)
         .await?;
@@ -600,7 +604,7 @@ async fn claim_recovery_code(
 }
 
 /// Ten fresh codes, stored hashed; the old ones deleted. Run in a transaction.
-async fn replace_recovery_codes(db: &impl ConnectionTrait, account_id: i32) -> Result<Vec<RecoveryCode>> {
+async fn replace_recovery_codes(db: &impl ConnectionTrait, keys: &Keys, account_id: i32) -> Result<Vec<RecoveryCode>> {
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::AccountId.eq(account_id))
         .exec(db)
@@ -614,7 +618,7 @@ async fn replace_recovery_codes(db: &impl ConnectionTrait, account_id: i32) -> R
     }
     let rows = codes.iter().map(|code| recovery_code::ActiveModel {
         account_id: Set(account_id),
-        code_hash: Set(recovery_code_hash(account_id, code)),
+        code_hash: Set(keys.keyed_hash(&recovery_code_digest(account_id, code))),
         used_at: Set(None),
         ..Default::default()
     });

@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use super::audit::Trail;
 use super::mail::{Mail, Mailer, escape_html, html_page};
 use super::mfa::{self, TotpSetup};
-use super::totp::TotpPolicy;
+use super::totp::Totp;
 use super::{PasswordHasher, Result, ServiceError, random_bytes, sha256_hex};
 use crate::clock::UnixTime;
 use crate::entity::account;
@@ -96,13 +96,13 @@ async fn login_of(db: &impl ConnectionTrait, token: &str, now: UnixTime) -> Resu
 pub async fn start(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
-    policy: &TotpPolicy,
+    totp: &Totp,
     token: &str,
     password: SecretString,
     now: UnixTime,
 ) -> Result<(account::Model, TotpSetup)> {
     let (login, _) = login_of(db, token, now).await?;
-    let setup = mfa::setup(db, hasher, policy, &login, &login, password).await?;
+    let setup = mfa::setup(db, hasher, totp, &login, &login, password).await?;
     Ok((login, setup))
 }
 
@@ -110,14 +110,14 @@ pub async fn start(
 /// and throttle of [`mfa::activate`]) and uses the link up.
 pub async fn finish(
     db: &DatabaseConnection,
-    policy: &TotpPolicy,
+    totp: &Totp,
     token: &str,
     code: &OtpCode,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<(account::Model, Vec<RecoveryCode>)> {
     let (login, hash) = login_of(db, token, now).await?;
-    let codes = mfa::activate(db, policy, &login, code, now, trail).await?;
+    let codes = mfa::activate(db, totp, &login, code, now, trail).await?;
     void(db, login.id, &hash).await?;
     Ok((login, codes))
 }

@@ -1,9 +1,12 @@
 //! TOTP (RFC 6238) as Tessera uses it: SHA-1, 6 digits, 30 or 60 second steps,
 //! the current step ±1, and no step accepted twice for one account.
 
-use app::domain::OtpCode;
-use totp_rs::{Algorithm, Builder, Secret, Totp};
+use std::sync::Arc;
 
+use app::domain::OtpCode;
+use totp_rs::{Algorithm, Builder, Secret};
+
+use super::keys::Keys;
 use crate::clock::UnixTime;
 
 /// Secret size: 160 bits, as RFC 4226 section 4 recommends.
@@ -30,7 +33,14 @@ impl Default for TotpPolicy {
     }
 }
 
-/// A TOTP secret: raw bytes, base32 on the wire and in the database.
+/// TOTP as a server runs it: the policy its codes follow, and the keys its
+/// secrets are sealed with in the database.
+pub struct Totp {
+    pub policy: TotpPolicy,
+    pub keys: Arc<Keys>,
+}
+
+/// A TOTP secret: raw bytes, base32 on the wire, sealed in the database.
 pub struct TotpSecret(Secret);
 
 impl TotpSecret {
@@ -47,10 +57,19 @@ impl TotpSecret {
     pub fn to_base32(&self) -> String {
         self.0.to_base32()
     }
+
+    /// The raw bytes, as [`super::keys`] seals them; `None` when empty.
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<Self> {
+        (!bytes.is_empty()).then(|| Self(Secret::from(bytes)))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_ref()
+    }
 }
 
 impl TotpPolicy {
-    fn totp(&self, secret: &TotpSecret, account_name: &str) -> Totp {
+    fn totp(&self, secret: &TotpSecret, account_name: &str) -> totp_rs::Totp {
         Builder::new()
             .with_algorithm(Algorithm::SHA1)
             .with_digits(6)

@@ -78,9 +78,9 @@ async fn a_mailbox_creates_lists_and_revokes_its_app_passwords(db: Db) {
     assert_eq!(created["app_password"]["expires_at"], Value::Null);
     assert_eq!(created["app_password"]["last_used"], Value::Null);
     assert_eq!(created["settings"]["username"], MAILBOX);
-    // Only its hash is stored.
+    // Only its keyed hash is stored.
     let stored: String = app.sql_value("SELECT secret_hash AS v FROM app_passwords").await;
-    assert_eq!(stored.len(), 64);
+    assert!(stored.starts_with("v1:") && stored.len() == 76, "{stored}");
     assert!(!stored.contains(&password.replace(' ', "")));
 
     webmail.new_app_password("Thunderbird", &["pop3", "smtp"], None).await;

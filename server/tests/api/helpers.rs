@@ -104,14 +104,17 @@ pub struct TestApp {
     hasher: PasswordHasher,
     /// The task that serves (and runs the outbox worker); `None` once stopped.
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    /// Shared by every instance on the same SQLite file.
-    sqlite_dir: Option<Arc<tempfile::TempDir>>,
+    /// The SQLite file (if SQLite) and the key file, shared by every
+    /// instance on the same database.
+    state_dir: Arc<tempfile::TempDir>,
+    /// `--secret-key-file`: beside the SQLite file, the default; given for PostgreSQL.
+    pub key_file: std::path::PathBuf,
 }
 
 /// A Tessera with mail off, on a fresh database.
 pub async fn spawn_app(db: Db) -> TestApp {
-    let (database_url, sqlite_dir) = fresh_database(db).await;
-    start(database_url, sqlite_dir, Clock::manual(T0), None, None).await
+    let (database_url, state_dir) = fresh_database(db).await;
+    start(database_url, state_dir, Clock::manual(T0), None, None).await
 }
 
 /// The mail proxy settings of the tests: the secrets of [`crate::mail_stack`],
@@ -134,8 +137,8 @@ pub fn mail_auth_settings() -> MailAuthSettings {
 
 /// A Tessera that answers the mail proxy with `mail_auth`, mail off.
 pub async fn spawn_app_with_mail_auth(db: Db, mail_auth: MailAuthSettings) -> TestApp {
-    let (database_url, sqlite_dir) = fresh_database(db).await;
-    start(database_url, sqlite_dir, Clock::manual(T0), None, Some(mail_auth)).await
+    let (database_url, state_dir) = fresh_database(db).await;
+    start(database_url, state_dir, Clock::manual(T0), None, Some(mail_auth)).await
 }
 
 /// A Tessera that answers the mail proxy, with mail on (notices to the sink).
@@ -145,10 +148,10 @@ pub async fn spawn_app_with_mail_auth_and_mail(db: Db) -> (TestApp, MailSink) {
         smtp_url: sink.smtp_url(),
         from: MAIL_FROM.to_owned(),
     };
-    let (database_url, sqlite_dir) = fresh_database(db).await;
+    let (database_url, state_dir) = fresh_database(db).await;
     let app = start(
         database_url,
-        sqlite_dir,
+        state_dir,
         Clock::manual(T0),
         Some(mail),
         Some(mail_auth_settings()),
@@ -188,8 +191,8 @@ async fn spawn_behind_mail_stack(db: Db, master_user: Option<&str>) -> (TestApp,
         master_user: master_user.map(str::to_owned),
         ..mail_auth_settings()
     };
-    let (database_url, sqlite_dir) = fresh_database(db).await;
-    let app = start(database_url, sqlite_dir, Clock::manual(T0), Some(mail), Some(mail_auth)).await;
+    let (database_url, state_dir) = fresh_database(db).await;
+    let app = start(database_url, state_dir, Clock::manual(T0), Some(mail), Some(mail_auth)).await;
     let stack = starting.connect(app.port);
     (app, sink, stack)
 }
@@ -202,61 +205,61 @@ pub async fn spawn_app_with_mail(db: Db) -> (TestApp, MailSink) {
         smtp_url: sink.smtp_url(),
         from: MAIL_FROM.to_owned(),
     };
-    let (database_url, sqlite_dir) = fresh_database(db).await;
-    let app = start(database_url, sqlite_dir, Clock::manual(T0), Some(mail), None).await;
+    let (database_url, state_dir) = fresh_database(db).await;
+    let app = start(database_url, state_dir, Clock::manual(T0), Some(mail), None).await;
     (app, sink)
 }
 
-async fn fresh_database(db: Db) -> (String, Option<Arc<tempfile::TempDir>>) {
-    match db {
-        Db::Sqlite => {
-            let dir = tempfile::tempdir().expect("a temporary directory for SQLite");
-            (
-                format!("sqlite://{}/tessera.db?mode=rwc", dir.path().display()),
-                Some(Arc::new(dir)),
-            )
-        }
-        Db::Postgres => (fresh_postgres_database().await, None),
-    }
+async fn fresh_database(db: Db) -> (String, Arc<tempfile::TempDir>) {
+    let dir = tempfile::tempdir().expect("a temporary directory for the database and its keys");
+    let url = match db {
+        Db::Sqlite => format!("sqlite://{}/tessera.db?mode=rwc", dir.path().display()),
+        Db::Postgres => fresh_postgres_database().await,
+    };
+    (url, Arc::new(dir))
 }
 
 /// A Tessera on SQLite that serves the site in `site_root` (its `pkg/`).
 pub async fn spawn_app_with_site(site_root: &std::path::Path) -> TestApp {
-    let (database_url, sqlite_dir) = fresh_database(Db::Sqlite).await;
+    let (database_url, state_dir) = fresh_database(Db::Sqlite).await;
     let site_root = site_root.to_owned();
-    start_with(database_url, sqlite_dir, Clock::manual(T0), None, None, |s| {
+    try_start_with(database_url, state_dir, Clock::manual(T0), None, None, |s| {
         s.site_root = site_root;
     })
     .await
+    .expect("the application builds")
 }
 
 /// A Tessera with mail off that marks its cookies `Secure`, as behind https.
 pub async fn spawn_app_behind_https(db: Db) -> TestApp {
-    let (database_url, sqlite_dir) = fresh_database(db).await;
-    start_with(database_url, sqlite_dir, Clock::manual(T0), None, None, |s| {
+    let (database_url, state_dir) = fresh_database(db).await;
+    try_start_with(database_url, state_dir, Clock::manual(T0), None, None, |s| {
         s.secure_cookies = true;
     })
     .await
+    .expect("the application builds")
 }
 
 async fn start(
     database_url: String,
-    sqlite_dir: Option<Arc<tempfile::TempDir>>,
+    state_dir: Arc<tempfile::TempDir>,
     clock: Clock,
     mail: Option<MailSettings>,
     mail_auth: Option<MailAuthSettings>,
 ) -> TestApp {
-    start_with(database_url, sqlite_dir, clock, mail, mail_auth, |_| ()).await
+    try_start_with(database_url, state_dir, clock, mail, mail_auth, |_| ())
+        .await
+        .expect("the application builds")
 }
 
-async fn start_with(
+async fn try_start_with(
     database_url: String,
-    sqlite_dir: Option<Arc<tempfile::TempDir>>,
+    state_dir: Arc<tempfile::TempDir>,
     clock: Clock,
     mail: Option<MailSettings>,
     mail_auth: Option<MailAuthSettings>,
     configure: impl FnOnce(&mut tessera_server::Settings),
-) -> TestApp {
+) -> anyhow::Result<TestApp> {
     if std::env::var_os("TEST_LOG").is_some() {
         tessera_server::telemetry::init();
     }
@@ -266,15 +269,18 @@ async fn start_with(
     settings.mail = mail.clone();
     settings.mail_auth = mail_auth.clone();
     settings.outbox_every = std::time::Duration::from_millis(100);
+    // SQLite finds it beside its file; PostgreSQL must be told.
+    let key_file = state_dir.path().join("tessera.key");
+    if !database_url.starts_with("sqlite:") {
+        settings.secret_key_file = Some(key_file.clone());
+    }
     configure(&mut settings);
-    let app = tessera_server::Application::build(settings)
-        .await
-        .expect("the application builds");
+    let app = tessera_server::Application::build(settings).await?;
     let port = app.port();
     let database = app.db().clone();
     let server = tokio::spawn(app.run_until_stopped());
     let address = format!("http://127.0.0.1:{port}");
-    TestApp {
+    Ok(TestApp {
         browser: Browser::new(&address),
         address,
         port,
@@ -285,8 +291,9 @@ async fn start_with(
         mail_auth,
         hasher: PasswordHasher::new().expect("a password hasher"),
         server: Some(server),
-        sqlite_dir,
-    }
+        state_dir,
+        key_file,
+    })
 }
 
 /// Creates `tessera_test_<random>` on the server named by
@@ -351,12 +358,58 @@ impl TestApp {
     pub async fn another_instance(&self) -> TestApp {
         start(
             self.database_url.clone(),
-            self.sqlite_dir.clone(),
+            self.state_dir.clone(),
             self.clock.clone(),
             self.mail.clone(),
             self.mail_auth.clone(),
         )
         .await
+    }
+
+    /// [`Self::another_instance`], or why it does not start.
+    pub async fn try_another_instance(&self) -> anyhow::Result<TestApp> {
+        try_start_with(
+            self.database_url.clone(),
+            self.state_dir.clone(),
+            self.clock.clone(),
+            self.mail.clone(),
+            self.mail_auth.clone(),
+            |_| (),
+        )
+        .await
+    }
+
+    /// Everything a copy of the database holds: `pg_dump`'s output, or
+    /// SQLite's files as they are on disk (the database and its WAL).
+    pub async fn dump(&self) -> String {
+        if self.database_url.starts_with("sqlite:") {
+            let files = ["tessera.db", "tessera.db-wal"].map(|f| self.state_dir.path().join(f));
+            return files
+                .iter()
+                .filter_map(|f| std::fs::read(f).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .collect();
+        }
+        let url = self.database_url.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|version| version.path().join("bin/pg_dump"))
+                .find(|path| path.exists())
+                .unwrap_or_else(|| "pg_dump".into());
+            std::process::Command::new(pg_dump).arg("--data-only").arg(url).output()
+        })
+        .await
+        .expect("pg_dump runs to its end")
+        .expect("pg_dump starts");
+        assert!(
+            output.status.success(),
+            "pg_dump: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("pg_dump writes text")
     }
 
     /// Stops serving, and the outbox worker with it; the database stays.
@@ -884,6 +937,8 @@ impl TestApp {
         command
             .arg("--database-url")
             .arg(&self.database_url)
+            .arg("--secret-key-file")
+            .arg(&self.key_file)
             .args(args)
             .env_remove("TESSERA_DATABASE_URL")
             .stdin(Stdio::piped())

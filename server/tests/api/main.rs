@@ -24,6 +24,7 @@ mod moving_phones;
 mod notices;
 mod posted_forms;
 mod replay_and_concurrency;
+mod secrets_at_rest;
 mod security_headers;
 mod security_log;
 mod setup_links;
