@@ -169,6 +169,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       '--smtp-backend', `127.0.0.1:${sink.port}`,
       '--mail-client-imap', `127.0.0.1:${mailStack.nginx.imap}`, '--mail-client-pop3', `127.0.0.1:${mailStack.nginx.pop3}`,
       '--mail-client-smtp', `127.0.0.1:${mailStack.nginx.smtp}`,
+      // Every browser of the suite comes from 127.0.0.1, and some tests type
+      // wrong passwords on purpose: the guessing throttle is tested by the API suite.
+      '--password-free-failures', '99', '--password-address-budget', '100000',
     ],
     { stdio: ['pipe', log, log], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
   );

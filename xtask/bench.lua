@@ -4,7 +4,11 @@
 --                                pending logins whose session tokens TOKENS
 --                                lists, each once, shared among THREADS (wrk's
 --                                -t); a thread stops when its share is used up
---   login BODY [PAUSE_MS]        the password step (POST /api/v1/login)
+--   login BODY [PAUSE_MS]        the password step (POST /api/v1/login); each
+--                                %n in BODY becomes a number no other request
+--                                has, so each attempt is a new username (the
+--                                guessing throttle would refuse one name's
+--                                eleventh try without hashing it)
 --   get [PAUSE_MS]               GET the URL wrk was given
 -- PAUSE_MS paces each connection (a probe rather than a flood). At the end it
 -- prints one line of key=value: answers by status, latency in microseconds.
@@ -56,7 +60,8 @@ function request()
     return wrk.format("POST", "/api/v1/login/mfa",
       { ["Content-Type"] = "application/json", ["Cookie"] = "tessera_session=" .. token }, body)
   elseif mode == "login" then
-    return wrk.format("POST", "/api/v1/login", json, body)
+    sent = (sent or 0) + 1
+    return wrk.format("POST", "/api/v1/login", json, (body:gsub("%%n", id .. "x" .. sent)))
   end
   return wrk.format("GET")
 end

@@ -102,7 +102,7 @@ start_server() { # name url
   seed_logins "$url" bench "$seed" "$work/tokens"
   port="$(free_port)"
   "$tessera" --database-url "$url" --secret-key-file "$work/$name.key" serve --listen "127.0.0.1:$port" \
-    --site-root "$site" \
+    --site-root "$site" --password-address-budget 100000 \
     --mail-auth-secret-file "$work/proxy.secret" --mail-backend-secret-file "$work/backend.secret" \
     --imap-backend 127.0.0.1:143 >"$work/$name.log" 2>&1 &
   server_pid=$!
@@ -146,8 +146,9 @@ mail_logins() {
   health_rate="$(wrk -t2 -c32 -d"${seconds}s" "$base/healthz" | awk '/^Requests\/sec/ { printf "%d", $2 }')"
 }
 
-# 200 connections of wrong-password logins; /healthz and the code step probed
-# meanwhile, RSS sampled.
+# 200 connections of wrong-password logins, each for another username (spraying
+# from one address whose budget is lifted: every attempt costs a hash);
+# /healthz and the code step probed meanwhile, RSS sampled.
 flood() {
   curl -sf "$base/healthz" >/dev/null
   rss_start="$(rss_mib)"
@@ -159,7 +160,7 @@ flood() {
   local code_pid=$!
   (while sleep 0.2; do rss_mib; echo; done) >"$work/rss" 2>/dev/null &
   local sampler=$!
-  flood_out="$(load 2 200 "$seconds" "$base" login '{"username":"nobody@example.com","password":"wrong-password-1"}')"
+  flood_out="$(load 2 200 "$seconds" "$base" login '{"username":"nobody%n@example.com","password":"wrong-password-1"}')"
   wait "$health_pid" "$code_pid"
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   rss_peak="$(sort -n "$work/rss" | tail -n 1)"

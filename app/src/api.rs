@@ -208,6 +208,9 @@ impl PostedLogin {
             }
             ErrorCode::InvalidInput => "Fill in both fields.",
             ErrorCode::LoginExpired | ErrorCode::NoPendingLogin => "Your login has expired. Enter your password again.",
+            ErrorCode::TooManyAttempts if self.mfa.is_none() => {
+                "Too many failed logins. Wait a little, then try again."
+            }
             ErrorCode::TooManyAttempts => "Too many wrong codes. Wait a minute, then try the code your app shows.",
             ErrorCode::TooManyFailures => "Too many failed logins from this address. Try again in a few minutes.",
             ErrorCode::ServerBusy => "Too many logins at once. Try again in a moment.",
@@ -241,6 +244,62 @@ pub struct MeResponse {
     /// to a new phone since: the page offers to move it.
     #[serde(default)]
     pub via_recovery_code: bool,
+    /// How long this session lasts, for the page to warn before it ends.
+    #[serde(default)]
+    pub session: SessionTimes,
+}
+
+/// A new password for the logged-in login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// A current code (app, recovery or e-mailed) when the login has 2FA.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// At least 8 characters.
+    pub new_password: String,
+}
+
+/// When a session ends: `idle_timeout` seconds after its last request, and
+/// at `expires_at` (Unix seconds) whatever happens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SessionTimes {
+    pub idle_timeout: u64,
+    pub expires_at: i64,
+}
+
+/// One of a login's sessions, as its owner sees it in My Account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SessionInfo {
+    /// Names the session for `DELETE /api/v1/me/sessions/{session_id}`.
+    pub id: String,
+    /// When it logged in (Unix seconds).
+    pub created_at: i64,
+    /// Its last request, to the minute.
+    pub last_seen_at: i64,
+    pub ip: Option<String>,
+    /// The browser in words: `Firefox 128 on Windows 10`.
+    pub device: Option<String>,
+    /// The browser asking.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SessionList {
+    /// Most recently used first.
+    pub sessions: Vec<SessionInfo>,
+    pub idle_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct SessionsEnded {
+    pub ended: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

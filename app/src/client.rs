@@ -7,11 +7,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    AccountFilter, AccountList, AccountSummary, AppPasswordCreated, AppPasswordList, AuditFilter, CombinedLoginRequest,
-    EmailCodeSent, ErrorBody, ErrorCode, EventNotMeRequest, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest,
-    MyEventsFilter, NewAppPasswordRequest, NotMeRequest, NotMeResponse, PasswordAndCodeRequest, PasswordRequest,
-    RecoveryCodesResponse, SecurityEventList, SetupLinkActivateRequest, SetupLinkSent, SetupLinkStartRequest,
-    SetupLinkStarted, TotpActivateRequest, TotpSetupResponse,
+    AccountFilter, AccountList, AccountSummary, AppPasswordCreated, AppPasswordList, AuditFilter,
+    ChangePasswordRequest, CombinedLoginRequest, EmailCodeSent, ErrorBody, ErrorCode, EventNotMeRequest, LoginRequest,
+    LoginResponse, MeResponse, MfaCodeRequest, MyEventsFilter, NewAppPasswordRequest, NotMeRequest, NotMeResponse,
+    PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse, SecurityEventList, SessionList, SessionsEnded,
+    SetupLinkActivateRequest, SetupLinkSent, SetupLinkStartRequest, SetupLinkStarted, TotpActivateRequest,
+    TotpSetupResponse,
 };
 
 /// A failed call, ready to show: the API's error, or a network failure.
@@ -125,6 +126,32 @@ pub async fn login_combined(request: CombinedLoginRequest) -> Result<LoginRespon
 /// The signed-in user's own security events, a page of 20 (older than `before`).
 pub async fn my_events(before: Option<i32>) -> Result<SecurityEventList, ClientError> {
     get_json(&with_query("/api/v1/me/events", &MyEventsFilter { before })).await
+}
+
+/// A new password for the logged-in login; the others are logged out.
+pub async fn change_password(request: ChangePasswordRequest) -> Result<(), ClientError> {
+    post_no_content("/api/v1/me/password", Some(&request)).await
+}
+
+/// The browsers logged in as this login.
+pub async fn my_sessions() -> Result<SessionList, ClientError> {
+    get_json("/api/v1/me/sessions").await
+}
+
+pub async fn end_session(id: String) -> Result<(), ClientError> {
+    delete(&format!("/api/v1/me/sessions/{id}")).await
+}
+
+pub async fn end_other_sessions() -> Result<SessionsEnded, ClientError> {
+    let (status, body) = transport::send("DELETE", "/api/v1/me/sessions/others", None).await?;
+    decode(status, &body)
+}
+
+/// When this page last had an answer from the API (milliseconds since the
+/// epoch; 0 before the first): each request keeps the session alive, so the
+/// idle warning counts from here.
+pub fn last_answer_at() -> f64 {
+    transport::LAST_ANSWER.with(std::cell::Cell::get)
 }
 
 /// The logins the caller manages: a customer's packages and mailboxes, or
@@ -330,6 +357,10 @@ mod transport {
     use super::ClientError;
     use gloo_net::http::{Method, RequestBuilder};
 
+    thread_local! {
+        pub static LAST_ANSWER: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    }
+
     /// Sends one request with the session cookie; answers status and body text.
     pub async fn send(method: &str, path: &str, json: Option<String>) -> Result<(u16, String), ClientError> {
         let method = match method {
@@ -347,6 +378,7 @@ mod transport {
         .map_err(|_| ClientError::network())?;
         let response = request.send().await.map_err(|_| ClientError::network())?;
         let body = response.text().await.map_err(|_| ClientError::network())?;
+        LAST_ANSWER.with(|last| last.set(js_sys::Date::now()));
         Ok((response.status(), body))
     }
 }
@@ -354,6 +386,10 @@ mod transport {
 #[cfg(not(feature = "hydrate"))]
 mod transport {
     use super::ClientError;
+
+    thread_local! {
+        pub static LAST_ANSWER: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    }
 
     /// The server never calls its own API while rendering: it renders the
     /// loading state, and the browser fetches after hydration.

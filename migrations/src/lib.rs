@@ -13,6 +13,8 @@ mod m20261202_000004_app_passwords;
 mod m20261202_000005_superseded_codes_and_setup_links;
 mod m20261202_000006_recovery_code_sessions;
 mod m20261204_000007_sealed_secrets;
+mod m20261204_000008_password_throttles;
+mod m20261204_000009_session_activity;
 
 pub struct Migrator;
 
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_superseded_codes_and_setup_links::Migration),
             Box::new(m20261202_000006_recovery_code_sessions::Migration),
             Box::new(m20261204_000007_sealed_secrets::Migration),
+            Box::new(m20261204_000008_password_throttles::Migration),
+            Box::new(m20261204_000009_session_activity::Migration),
         ]
     }
 }

@@ -14,11 +14,12 @@ use crate::config::{
     DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DEFAULT_SITE_ROOT, Settings, default_secret_key_file, parse_mail_client,
 };
 use crate::service::accounts::{self, NewAccount};
+use crate::service::guessing::Limits;
 use crate::service::keys::Keys;
 use crate::service::mail::MailSettings;
 use crate::service::mail_auth::{Backends, MailAuthSettings};
 use crate::service::totp::TotpPolicy;
-use crate::service::{PasswordHasher, ServiceError, mfa, sealed};
+use crate::service::{PasswordHasher, ServiceError, mfa, password_change, sealed};
 use crate::{Application, database};
 
 #[derive(Debug, Parser)]
@@ -76,6 +77,19 @@ pub struct ServeArgs {
     /// Seconds per TOTP code.
     #[arg(long, env = "TESSERA_TOTP_PERIOD", default_value_t = 30, value_parser = parse_period)]
     pub totp_period: u32,
+    /// Wrong passwords in a row, per username (or per browser that logged in
+    /// before), that cost nothing; each one after doubles a delay from 1 s
+    /// to 15 minutes, and 100 in a row hold for a day.
+    #[arg(long, env = "TESSERA_PASSWORD_FREE_FAILURES", default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=99))]
+    pub password_free_failures: i32,
+    /// Wrong passwords per client address and hour, across usernames, before
+    /// delays start (password spraying).
+    #[arg(long, env = "TESSERA_PASSWORD_ADDRESS_BUDGET", default_value_t = 30, value_parser = clap::value_parser!(i32).range(1..=100_000))]
+    pub password_address_budget: i32,
+    /// Minutes a logged-in session lasts without a request (the page warns
+    /// two minutes before); 12 hours after the login it ends in any case.
+    #[arg(long, env = "TESSERA_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(i64).range(5..=720))]
+    pub session_idle_minutes: i64,
     /// Mark the session cookie Secure (serve behind https).
     #[arg(long, env = "TESSERA_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -240,6 +254,14 @@ pub enum AccountCommand {
     },
     /// List every login.
     List,
+    /// Set a login's password (read from the first line of standard input):
+    /// every session of the login ends, and its contact address is told.
+    SetPassword {
+        /// Customer number, package name or e-mail address.
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Switch a login's 2FA off (for an operator without a browser): its
     /// pending set-up, secret and recovery codes are removed, and the
     /// security log records it.
@@ -285,6 +307,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Account(AccountCommand::List) => list_accounts(&cli.database_url).await,
         Command::Account(AccountCommand::ResetMfa { username }) => reset_mfa(&cli.database_url, &username).await,
+        Command::Account(AccountCommand::SetPassword { username, .. }) => {
+            let password = read_password_line(std::io::stdin().lock())?;
+            set_password(&cli.database_url, &username, &NewPassword::parse(&password)?).await
+        }
         Command::Keys(command) => {
             let file = cli
                 .secret_key_file
@@ -360,6 +386,11 @@ async fn serve(database_url: String, secret_key_file: Option<PathBuf>, args: Ser
             period: args.totp_period,
             ..TotpPolicy::default()
         },
+        guessing: Limits {
+            free_failures: args.password_free_failures,
+            address_budget: args.password_address_budget,
+        },
+        session_idle: args.session_idle_minutes * 60,
         secure_cookies: args.secure_cookies,
         public_origin: args.public_origin,
         trusted_proxies: args.trusted_proxies,
@@ -430,6 +461,21 @@ async fn list_accounts(database_url: &str) -> anyhow::Result<()> {
             a.id, a.kind, a.username, owner, mfa
         );
     }
+    Ok(())
+}
+
+async fn set_password(database_url: &str, username: &str, password: &NewPassword) -> anyhow::Result<()> {
+    let name = Username::parse(username)?;
+    let db = database::connect(database_url).await?;
+    let Some(account) = accounts::find_by_username(&db, &name).await? else {
+        bail!("there is no login named {name}");
+    };
+    let hasher = PasswordHasher::new()?;
+    password_change::set_by_operator(&db, &hasher, &account, password, Clock::System.now()).await?;
+    println!(
+        "the password of {} login {} is set; its sessions have ended",
+        account.kind, account.username
+    );
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use app::api::{MailSecurity, MailServer};
 use app::domain::MailProtocol;
 
 use crate::clock::Clock;
+use crate::service::guessing::Limits;
 use crate::service::mail::MailSettings;
 use crate::service::mail_auth::MailAuthSettings;
 use crate::service::totp::TotpPolicy;
@@ -28,6 +29,10 @@ pub struct Settings {
     /// The keys that seal secrets in the database; `None`: beside the SQLite
     /// file ([`default_secret_key_file`]).
     pub secret_key_file: Option<PathBuf>,
+    /// The wrong passwords that cost nothing, per username and per address.
+    pub guessing: Limits,
+    /// Seconds a full session lasts without a request (at most 12 hours in all).
+    pub session_idle: i64,
     /// Mark the session cookie `Secure` (behind https).
     pub secure_cookies: bool,
     /// The exact origin browsers use, e.g. `https://panel.example.com`, when a
@@ -57,6 +62,8 @@ impl Settings {
             site_root: PathBuf::from(DEFAULT_SITE_ROOT),
             totp: TotpPolicy::default(),
             secret_key_file: None,
+            guessing: Limits::default(),
+            session_idle: crate::service::sessions::DEFAULT_IDLE,
             secure_cookies: false,
             public_origin: None,
             trusted_proxies: Vec::new(),

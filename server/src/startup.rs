@@ -25,13 +25,15 @@ use crate::config::{Settings, default_secret_key_file};
 use crate::database;
 use crate::service::mail::Mailer;
 use crate::service::totp::Totp;
-use crate::service::{PasswordHasher, accounts, notices, sealed};
+use crate::service::{PasswordHasher, accounts, housekeeping, notices, sealed};
 
 /// A built Tessera, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    clock: Clock,
+    session_idle: i64,
     outbox: Option<Outbox>,
 }
 
@@ -118,7 +120,9 @@ impl Application {
                 keys: keys.clone(),
             }),
             keys,
-            clock: settings.clock,
+            guessing: settings.guessing,
+            session_idle: settings.session_idle,
+            clock: settings.clock.clone(),
             secure_cookies: settings.secure_cookies,
             public_origin: settings.public_origin.map(Into::into),
             trusted_proxies: settings.trusted_proxies.into(),
@@ -155,6 +159,8 @@ impl Application {
             listener,
             router,
             db,
+            clock: settings.clock,
+            session_idle: settings.session_idle,
             outbox,
         })
     }
@@ -170,6 +176,12 @@ impl Application {
     /// Serves, and delivers the outbox, until the process gets Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // Aborted when serving ends, or when this future is dropped.
+        let _sweeper = AbortOnDrop(housekeeping::spawn(
+            self.db.clone(),
+            self.clock.clone(),
+            self.session_idle,
+            housekeeping::EVERY,
+        ));
         let _worker = self.outbox.map(|o| {
             AbortOnDrop(notices::spawn_worker(
                 self.db.clone(),

@@ -1,11 +1,13 @@
 //! Building blocks the pages share.
 
 mod app_passwords;
+mod change_password;
 mod clock;
 mod code_entry;
 mod copy_button;
 mod countdown;
 mod field;
+mod idle_warning;
 mod mailbox_login;
 mod managed_login;
 mod mfa_dialogs;
@@ -14,12 +16,15 @@ mod modal;
 mod recovery_codes;
 mod security_events;
 mod session;
+mod sessions;
 
 pub use app_passwords::{AppPasswords, AppPasswordsOf, AppPasswordsToggle};
+pub use change_password::ChangePassword;
 pub use code_entry::{CodeEntry, ResendButton};
 pub use copy_button::CopyButton;
 pub use countdown::Countdown;
 pub use field::{ErrorNote, Field};
+pub use idle_warning::IdleWarning;
 pub use mailbox_login::{MailboxLogin, MailboxLoginFields};
 pub use managed_login::{FlagBadge, FlagDismissed, Login, SwitchOffDialog, TopBar};
 pub use mfa_dialogs::{EnableDialog, EnableState, EnableSteps, MfaTarget, OwnMfaDialog, OwnMfaDialogs};
@@ -28,6 +33,7 @@ pub use modal::Modal;
 pub use recovery_codes::RecoveryCodesReveal;
 pub use security_events::{MyEvents, SecurityEvents};
 pub use session::{redirect_when_logged_out, signed_in, use_next_page, use_posted_login, use_to_login};
+pub use sessions::MySessions;
 
 use leptos::prelude::*;
 

@@ -31,10 +31,13 @@ pub enum SecurityEventKind {
     AppPasswordNewAddress,
     /// A customer e-mailed a login a link to set up its app.
     SetupLinkSent,
+    /// A wrong password beyond the free ones: further attempts are slowed.
+    PasswordThrottled,
+    PasswordChanged,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::CodeFailed,
@@ -55,6 +58,8 @@ impl SecurityEventKind {
         Self::AppPasswordRevoked,
         Self::AppPasswordNewAddress,
         Self::SetupLinkSent,
+        Self::PasswordThrottled,
+        Self::PasswordChanged,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -79,6 +84,8 @@ impl SecurityEventKind {
             Self::AppPasswordRevoked => "app_password_revoked",
             Self::AppPasswordNewAddress => "app_password_new_address",
             Self::SetupLinkSent => "setup_link_sent",
+            Self::PasswordThrottled => "password_throttled",
+            Self::PasswordChanged => "password_changed",
         }
     }
 
@@ -105,6 +112,8 @@ impl SecurityEventKind {
             Self::AppPasswordRevoked => "App password revoked",
             Self::AppPasswordNewAddress => "App password used from a new address",
             Self::SetupLinkSent => "Set-up link e-mailed",
+            Self::PasswordThrottled => "Password attempts slowed down",
+            Self::PasswordChanged => "Password changed",
         }
     }
 
@@ -119,6 +128,7 @@ impl SecurityEventKind {
                 | Self::MfaResetByOwner
                 | Self::SecondStepFailed
                 | Self::ReportedNotMe
+                | Self::PasswordThrottled
         )
     }
 }

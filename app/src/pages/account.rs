@@ -9,7 +9,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ActiveFactor, MeResponse};
 use crate::client;
 use crate::components::{
-    Brand, MfaSection, MyEvents, OwnMfaDialog, OwnMfaDialogs, redirect_when_logged_out, signed_in,
+    Brand, ChangePassword, IdleWarning, MfaSection, MyEvents, MySessions, OwnMfaDialog, OwnMfaDialogs,
+    redirect_when_logged_out, signed_in,
 };
 use crate::domain::AccountKind;
 
@@ -51,10 +52,15 @@ pub fn AccountPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || me.get().map(|result| signed_in(result, |me| view! {
                     <AccountDetails me dialog />
+                    <section class="card" aria-labelledby="sessions-title">
+                        <h2 id="sessions-title">"Where you are logged in"</h2>
+                        <MySessions />
+                    </section>
                     <RecentEvents changes />
                 }.into_any()))}
             </Suspense>
             <OwnMfaDialogs open=dialog close />
+            <IdleWarning me login="/" />
         </main>
     }
 }
@@ -72,6 +78,7 @@ fn AccountDetails(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoVi
                     <dt>"E-mail for codes and notices"</dt><dd data-testid="contact-email">{address}</dd>
                 })}
             </dl>
+            <ChangePassword factor=me.mfa.active />
             <ManagedLoginsLink kind=me.kind />
         </section>
         {(me.kind == AccountKind::Admin && me.mfa.active == ActiveFactor::None).then(|| view! {

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use crate::api::{AccountFilter, AccountSummary, ActiveFactor, AuditFilter, MfaState, SecurityEvent};
 use crate::client::{self, ClientError};
 use crate::components::{
-    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, Login, SecurityEvents, Submission, Surface, SwitchOffDialog,
-    TopBar, redirect_when_logged_out, signed_in,
+    AppPasswordsToggle, Field, FlagBadge, FlagDismissed, IdleWarning, Login, SecurityEvents, Submission, Surface,
+    SwitchOffDialog, TopBar, redirect_when_logged_out, signed_in,
 };
 use crate::domain::{AccountKind, SecurityEventKind, format_utc};
 
@@ -56,6 +56,7 @@ pub fn AdminPage() -> impl IntoView {
                     }.into_any(),
                 }))}
             </Suspense>
+            <IdleWarning me login="/" />
         </main>
     }
 }

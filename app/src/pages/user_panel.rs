@@ -12,8 +12,9 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ActiveFactor, CombinedLoginRequest, LoginResponse, MeResponse};
 use crate::client::{self, ClientError};
 use crate::components::{
-    AppPasswords, AppPasswordsOf, ErrorNote, MailboxLogin, MailboxLoginFields, MfaSection, OwnMfaDialog, OwnMfaDialogs,
-    Submission, Surface, redirect_when_logged_out, signed_in, use_hydrated, use_next_page, use_posted_login,
+    AppPasswords, AppPasswordsOf, ChangePassword, ErrorNote, IdleWarning, MailboxLogin, MailboxLoginFields, MfaSection,
+    MySessions, OwnMfaDialog, OwnMfaDialogs, Submission, Surface, redirect_when_logged_out, signed_in, use_hydrated,
+    use_next_page, use_posted_login,
 };
 
 const LOGIN: &str = "/user-panel";
@@ -149,6 +150,7 @@ pub fn UserPanelHomePage() -> impl IntoView {
                 </Suspense>
             </main>
             <OwnMfaDialogs open=dialog close />
+            <IdleWarning me login=LOGIN />
         </div>
     }
     .into_any()
@@ -176,9 +178,17 @@ fn Home(me: MeResponse, section: RwSignal<Section>) -> impl IntoView {
                 </button>
             </div>
         </section>
+        <section class="card" aria-labelledby="up-password-title">
+            <h2 id="up-password-title">"Password"</h2>
+            <ChangePassword factor=me.mfa.active />
+        </section>
+        <section class="card" aria-labelledby="up-sessions-title">
+            <h2 id="up-sessions-title">"Sessions"</h2>
+            <MySessions />
+        </section>
         <p class="notice">
-            "Tessera provides the login and the 2-factor authentication of this User Panel. Your provider's "
-            "User Panel keeps the other settings (password, vacation message, filters)."
+            "Tessera provides the login, the password and the 2-factor authentication of this User Panel. "
+            "Your provider's User Panel keeps the other settings (vacation message, filters)."
         </p>
     }
     .into_any()

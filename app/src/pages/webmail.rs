@@ -15,9 +15,9 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ActiveFactor, ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaMethod, PostedLogin};
 use crate::client::{self, ClientError};
 use crate::components::{
-    AppPasswords, AppPasswordsOf, CodeEntry, ErrorNote, Field, MailboxLogin, MailboxLoginFields, MfaSection, Modal,
-    MyEvents, OwnMfaDialog, OwnMfaDialogs, ResendButton, Submission, Surface, redirect_when_logged_out, signed_in,
-    use_hydrated, use_next_page, use_posted_login,
+    AppPasswords, AppPasswordsOf, ChangePassword, CodeEntry, ErrorNote, Field, IdleWarning, MailboxLogin,
+    MailboxLoginFields, MfaSection, Modal, MyEvents, MySessions, OwnMfaDialog, OwnMfaDialogs, ResendButton, Submission,
+    Surface, redirect_when_logged_out, signed_in, use_hydrated, use_next_page, use_posted_login,
 };
 
 const LOGIN: &str = "/webmail";
@@ -251,6 +251,7 @@ pub fn WebmailAccountPage() -> impl IntoView {
                 </div>
             </main>
             <OwnMfaDialogs open=dialog close />
+            <IdleWarning me login=LOGIN />
         </div>
     }
     .into_any()
@@ -308,6 +309,7 @@ fn AccountTab(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
         <dl class="facts">
             <dt>"E-mail address"</dt><dd>{me.username}</dd>
         </dl>
+        <ChangePassword factor />
         <section class="wm-mfa" aria-labelledby="wm-mfa-title">
             <h2 id="wm-mfa-title">"MFA"</h2>
             <MfaSection mfa=me.mfa dialog via_recovery_code=me.via_recovery_code />
@@ -315,6 +317,10 @@ fn AccountTab(me: MeResponse, dialog: RwSignal<OwnMfaDialog>) -> impl IntoView {
         <section class="wm-app-passwords" aria-labelledby="wm-app-passwords-title">
             <h2 id="wm-app-passwords-title">"App passwords"</h2>
             <AppPasswords of=AppPasswordsOf::Me { factor } />
+        </section>
+        <section class="wm-sessions" aria-labelledby="wm-sessions-title">
+            <h2 id="wm-sessions-title">"Sessions"</h2>
+            <MySessions />
         </section>
     }
     .into_any()

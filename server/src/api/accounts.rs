@@ -188,10 +188,12 @@ pub async fn activate(
     let target = owned(&state, &user, id).await?;
     let code = OtpCode::parse(&request.code)?;
     let trail = trail.acting(&user.account);
+    // The login's own sessions began without 2FA: they end.
     let codes = mfa::activate(
         &state.db,
         &state.totp,
         &target.account,
+        None,
         &code,
         state.clock.now(),
         &trail,

@@ -6,7 +6,7 @@ use app::api::{
     AppPasswordCreated, AppPasswordList, AppPasswordSummary, AppPasswordUse, EmailCodeSent, ErrorBody,
     MailClientSettings, NewAppPasswordRequest,
 };
-use app::domain::{AccountKind, AppPasswordName, MailProtocols, Password, SecondFactor, parse_lifetime_days};
+use app::domain::{AccountKind, AppPasswordName, MailProtocols, Password, parse_lifetime_days};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
@@ -144,12 +144,7 @@ pub async fn create_mine(
     mailbox(&user.account)?;
     let new = new_app_password(&request)?;
     let password = Password::parse(&request.password)?;
-    let code = request
-        .code
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(SecondFactor::parse)
-        .transpose()?;
+    let code = super::mfa::optional_code(request.code.as_deref())?;
     mfa::reauthenticate(
         &state.db,
         &state.hasher,

@@ -2,6 +2,7 @@
 
 use app::api::{
     CombinedLoginRequest, EmailCodeSent, ErrorBody, ErrorCode, LoginRequest, LoginResponse, MeResponse, MfaCodeRequest,
+    SessionTimes,
 };
 use app::domain::{Password, SecondFactor, Username};
 use axum::extract::State;
@@ -14,6 +15,7 @@ use super::extract::{ApiJson, AuthUser, PendingLogin, session_token};
 use super::{ApiError, ApiResult, AppState};
 use crate::service::ServiceError;
 use crate::service::audit::Trail;
+use crate::service::guessing::{Attempt, DeviceCookie, KnownDevice};
 use crate::service::login::LoggedIn;
 use crate::service::sessions;
 use crate::service::{accounts, email_codes, login, mfa};
@@ -34,6 +36,7 @@ pub fn router() -> Router<AppState> {
     (status = 200, description = "Logged in, or the code step comes next", body = LoginResponse),
     (status = 401, description = "`invalid_credentials`: wrong password or unknown user, alike", body = ErrorBody),
     (status = 422, description = "`invalid_input`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`: too many wrong passwords for this username or from this address, with Retry-After", body = ErrorBody),
     (status = 503, description = "`server_busy`: too many password checks in flight", body = ErrorBody),
 ))]
 pub async fn login(
@@ -67,17 +70,51 @@ pub(super) async fn password_step(
         sessions::delete(&state.db, &old).await?;
     }
     let now = state.clock.now();
+    let device = known_device(state, &jar, &username);
+    let attempt = attempt(state, &username, device.as_ref(), trail);
     let logged_in = login::password_step(
         &state.db,
         &state.hasher,
-        &username,
+        &attempt,
         &password,
         state.mail_on(),
         now,
         trail,
     )
     .await?;
-    Ok((jar.add(state.session_cookie(&logged_in.token)), logged_in))
+    let mut jar = jar.add(state.session_cookie(&logged_in.token));
+    if logged_in.code_step().is_none() {
+        jar = remember_device(state, jar, &username)?;
+    }
+    Ok((jar, logged_in))
+}
+
+/// A password attempt for `username`, as the guessing throttle counts it.
+fn attempt<'a>(
+    state: &AppState,
+    username: &'a Username,
+    device: Option<&'a KnownDevice>,
+    trail: &'a Trail,
+) -> Attempt<'a> {
+    Attempt {
+        username,
+        device,
+        address: trail.ip(),
+        limits: state.guessing,
+    }
+}
+
+/// The browser's device cookie for `username`, if it proves an earlier
+/// login there: its password attempts then count on their own.
+fn known_device(state: &AppState, jar: &CookieJar, username: &Username) -> Option<KnownDevice> {
+    let cookie = jar.get(&DeviceCookie::name(username))?;
+    DeviceCookie::check(&state.keys, username, cookie.value())
+}
+
+/// A new device cookie for `username`, once a login is complete.
+fn remember_device(state: &AppState, jar: CookieJar, username: &Username) -> ApiResult<CookieJar> {
+    let value = DeviceCookie::issue(&state.keys, username)?;
+    Ok(jar.add(state.device_cookie(DeviceCookie::name(username), value)))
 }
 
 /// Sends the pending login a 6-digit code by e-mail, valid 15 minutes; a new
@@ -155,7 +192,9 @@ pub(super) async fn code_step(
     let factor = SecondFactor::parse(code)?;
     let now = state.clock.now();
     let (token, _) = login::code_step(&state.db, &state.totp, &pending.session, &factor, now, trail).await?;
-    Ok(jar.add(state.session_cookie(&token)))
+    let account = accounts::get(&state.db, pending.session.account_id).await?;
+    let username = Username::parse(&account.username)?;
+    remember_device(state, jar.add(state.session_cookie(&token)), &username)
 }
 
 /// The User Panel's login: the current 6-digit code appended to the password
@@ -196,11 +235,13 @@ pub(super) async fn combined_step(
         sessions::delete(&state.db, &old).await?;
     }
     let now = state.clock.now();
+    let device = known_device(state, &jar, &username);
+    let attempt = attempt(state, &username, device.as_ref(), trail);
     let logged_in = login::combined_step(
         &state.db,
         &state.hasher,
         &state.totp,
-        &username,
+        &attempt,
         password_and_code,
         state.mail_on(),
         now,
@@ -213,7 +254,7 @@ pub(super) async fn combined_step(
         }
         other => other.into(),
     })?;
-    Ok(jar.add(state.session_cookie(&token)))
+    remember_device(state, jar.add(state.session_cookie(&token)), &username)
 }
 
 /// Ends the session (full or pending) and clears the cookie.
@@ -235,6 +276,10 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
     Ok(Json(MeResponse {
         kind: accounts::kind_of(&user.account).map_err(ApiError::from)?,
         mfa: mfa::status(&state.totp.policy, &user.account, left, state.mail_on()),
+        session: SessionTimes {
+            idle_timeout: state.session_idle.unsigned_abs(),
+            expires_at: user.expires_at,
+        },
         username: user.account.username,
         via_recovery_code: user.via_recovery_code,
     }))

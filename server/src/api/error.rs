@@ -83,6 +83,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(v) => return v.clone().into(),
             ServiceError::InvalidCredentials => (Code::InvalidCredentials, "Wrong username or password.".into()),
             ServiceError::InvalidPassword => (Code::InvalidPassword, "That password is not right.".into()),
+            ServiceError::SamePassword => (
+                Code::InvalidInput,
+                "Choose a new password: this one is your current password.".into(),
+            ),
             ServiceError::InvalidCode => (Code::InvalidCode, "That code is wrong or has already been used.".into()),
             ServiceError::NoContactAddress => (
                 Code::NoContactAddress,
@@ -183,6 +187,13 @@ impl From<ServiceError> for ApiError {
                 }
                 .into(),
             ),
+            ServiceError::PasswordThrottled { retry_after } => {
+                return Self::new(
+                    Code::TooManyAttempts,
+                    format!("Too many failed logins. Try again in {}.", wait_in_words(*retry_after)),
+                )
+                .retry_after(*retry_after);
+            }
             ServiceError::TooManyLoginFailures { retry_after } => {
                 return Self::new(
                     Code::TooManyFailures,
@@ -268,4 +279,14 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// "42 seconds", "15 minutes", "24 hours".
+fn wait_in_words(seconds: u64) -> String {
+    let (n, unit) = match seconds {
+        0..120 => (seconds.max(1), "second"),
+        120..7_200 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3_600), "hour"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }

@@ -15,7 +15,7 @@ use super::{ApiError, AppState};
 use crate::entity::account;
 use crate::service::audit::Trail;
 use crate::service::sessions::{self, Session, SessionToken, Stage};
-use crate::service::{ServiceError, accounts};
+use crate::service::{ServiceError, accounts, guessing};
 
 pub const SESSION_COOKIE: &str = "tessera_session";
 
@@ -151,6 +151,8 @@ pub struct AuthUser {
     pub via_recovery_code: bool,
     /// The session's own token, for changes that end the others.
     pub token: SessionToken,
+    /// When the session ends at the latest, idle or not.
+    pub expires_at: crate::clock::UnixTime,
 }
 
 /// A login whose password was right and whose code is still to come.
@@ -168,7 +170,7 @@ async fn current_session(parts: &mut Parts, state: &AppState) -> Result<Option<S
     let Some(token) = session_token(&jar) else {
         return Ok(None);
     };
-    Ok(sessions::find(&state.db, &token, state.clock.now()).await?)
+    Ok(sessions::find(&state.db, &token, state.clock.now(), state.session_idle).await?)
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -183,9 +185,12 @@ impl FromRequestParts<AppState> for AuthUser {
             Err(ServiceError::AccountNotFound) => return Err(ApiError::not_logged_in()),
             found => found?,
         };
+        // A request is a use: the idle timeout starts again.
+        sessions::touch(&state.db, &session, state.clock.now()).await?;
         Ok(Self {
             account,
             via_recovery_code: session.via_recovery_code,
+            expires_at: session.expires_at,
             token: session.token,
         })
     }
@@ -212,6 +217,18 @@ impl AppState {
             .same_site(SameSite::Lax)
             .secure(self.secure_cookies)
             .path("/")
+            .build()
+    }
+
+    /// A browser's device cookie (see `service::guessing`): long-lived, and
+    /// like the session's, out of scripts' reach.
+    pub fn device_cookie(&self, name: String, value: String) -> Cookie<'static> {
+        Cookie::build((name, value))
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies)
+            .path("/")
+            .max_age(cookie::time::Duration::days(guessing::DEVICE_COOKIE_DAYS))
             .build()
     }
 

@@ -114,6 +114,7 @@ pub async fn nginx(
         &state.keys,
         &state.mail_failures,
         settings.require_app_passwords,
+        state.guessing,
         login,
         now,
         &trail,
@@ -175,6 +176,13 @@ fn nginx_message(state: &AppState, error: &ServiceError) -> (&'static str, Strin
             SMTP_TEMPORARY,
             format!(
                 "Too many failed logins from your address: try again in {} minutes",
+                retry_after.div_ceil(60)
+            ),
+        ),
+        ServiceError::PasswordThrottled { retry_after } => (
+            SMTP_TEMPORARY,
+            format!(
+                "Too many failed logins for this mailbox: try again in {} minutes, or log in with an app password",
                 retry_after.div_ceil(60)
             ),
         ),
@@ -270,6 +278,7 @@ pub async fn json(
         &state.keys,
         &state.mail_failures,
         settings.require_app_passwords,
+        state.guessing,
         login,
         state.clock.now(),
         &trail,

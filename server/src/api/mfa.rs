@@ -4,7 +4,7 @@
 use app::api::{
     ErrorBody, PasswordAndCodeRequest, PasswordRequest, RecoveryCodesResponse, TotpActivateRequest, TotpSetupResponse,
 };
-use app::domain::{OtpCode, Password, RecoveryCode, SecondFactor};
+use app::domain::{OtpCode, Password, RecoveryCode, SecondFactor, ValidationError};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -24,6 +24,13 @@ pub fn router() -> Router<AppState> {
         .route("/me/mfa/totp/move/confirm", post(finish_move))
         .route("/me/mfa/totp/disable", post(disable))
         .route("/me/mfa/recovery-codes", post(regenerate_recovery_codes))
+}
+
+/// The code a re-authentication may carry: none when left empty.
+pub(super) fn optional_code(code: Option<&str>) -> Result<Option<SecondFactor>, ValidationError> {
+    code.filter(|c| !c.trim().is_empty())
+        .map(SecondFactor::parse)
+        .transpose()
 }
 
 pub(super) fn secret(password: &Password) -> SecretString {
@@ -89,7 +96,17 @@ pub async fn activate(
     ApiJson(request): ApiJson<TotpActivateRequest>,
 ) -> ApiResult<Json<RecoveryCodesResponse>> {
     let code = OtpCode::parse(&request.code)?;
-    let codes = mfa::activate(&state.db, &state.totp, &user.account, &code, state.clock.now(), &trail).await?;
+    let keep = Some(&user.token);
+    let codes = mfa::activate(
+        &state.db,
+        &state.totp,
+        &user.account,
+        keep,
+        &code,
+        state.clock.now(),
+        &trail,
+    )
+    .await?;
     Ok(shown(&user.account.username, codes))
 }
 
@@ -155,6 +172,7 @@ pub async fn disable(
         &state.hasher,
         &state.totp,
         &user.account,
+        &user.token,
         &proof,
         state.clock.now(),
         &trail,

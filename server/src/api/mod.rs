@@ -12,6 +12,8 @@ mod mail_auth;
 mod mfa;
 mod notices;
 pub mod openapi;
+mod password;
+mod sessions;
 mod setup_links;
 
 use axum::Router;
@@ -27,6 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::clock::Clock;
 use crate::service::PasswordHasher;
+use crate::service::guessing::Limits;
 use crate::service::keys::Keys;
 use crate::service::mail::Mailer;
 use crate::service::mail_auth::{FailureLog, MailAuthSettings};
@@ -45,6 +48,10 @@ pub struct AppState {
     pub totp: Arc<Totp>,
     /// Seal secrets and key hashes (also `totp.keys`).
     pub keys: Arc<Keys>,
+    /// The free wrong passwords (`service::guessing`).
+    pub guessing: Limits,
+    /// Seconds a full session lasts without a request.
+    pub session_idle: i64,
     pub clock: Clock,
     pub secure_cookies: bool,
     /// The origin browsers must send state-changing requests from; `None`
@@ -80,6 +87,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(notices::router())
         .merge(app_passwords::router())
         .merge(setup_links::router())
+        .merge(sessions::router())
+        .merge(password::router())
         .merge(mail_auth::router())
         .merge(openapi::router())
         .fallback(|| async { ApiError::not_found() })

@@ -33,6 +33,8 @@ pub struct Model {
     pub throttled_notice_at: Option<i64>,
     /// When the last `second_step_failed` notice was queued.
     pub second_step_notice_at: Option<i64>,
+    /// When the last `password_throttled` notice was queued.
+    pub password_notice_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

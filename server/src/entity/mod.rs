@@ -5,6 +5,7 @@ pub mod account;
 pub mod app_password;
 pub mod app_password_address;
 pub mod notice;
+pub mod password_throttle;
 pub mod recovery_code;
 pub mod security_event;
 pub mod session;

@@ -11,6 +11,11 @@ pub struct Model {
     pub via_recovery_code: bool,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The last request it made (written at most once a minute).
+    pub last_seen_at: i64,
+    /// Where it logged in from, for its owner's list.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

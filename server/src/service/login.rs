@@ -2,11 +2,12 @@
 //! step; or both at once, the code appended to the password (User Panel).
 
 use app::api::ActiveFactor;
-use app::domain::{Password, SecondFactor, SecurityEventKind as Event, Username, split_appended_code};
+use app::domain::{Password, SecondFactor, SecurityEventKind as Event, split_appended_code};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set, TransactionSession, TransactionTrait};
 use secrecy::SecretString;
 
 use super::audit::Trail;
+use super::guessing::{self, Attempt};
 use super::mfa::{self, Verified};
 use super::sessions::{self, Session, SessionToken, Stage};
 use super::totp::Totp;
@@ -41,20 +42,20 @@ impl LoggedIn {
 pub async fn password_step(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
-    username: &Username,
+    attempt: &Attempt<'_>,
     password: &Password,
     mail_on: bool,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<LoggedIn> {
-    let account = accounts::find_by_username(db, username).await?;
-    let account = check_password(db, hasher, username, account, password.expose(), now, trail).await?;
+    let account = accounts::find_by_username(db, attempt.username).await?;
+    let account = check_password(db, hasher, attempt, account, password.expose(), now, trail).await?;
     let factor = mfa::active_factor(&account, mail_on);
     let stage = match factor {
         ActiveFactor::None => Stage::Full,
         ActiveFactor::Email | ActiveFactor::App => Stage::PendingMfa,
     };
-    let token = sessions::create(db, account.id, stage, false, now).await?;
+    let token = sessions::create(db, account.id, stage, false, now, trail).await?;
     let account_id = account.id;
     if stage == Stage::Full {
         logged_in(db, account, now, trail).await?;
@@ -129,13 +130,13 @@ pub async fn combined_step(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
     totp: &Totp,
-    username: &Username,
+    attempt: &Attempt<'_>,
     password_and_code: &str,
     mail_on: bool,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<(SessionToken, Option<Verified>)> {
-    let account = accounts::find_by_username(db, username).await?;
+    let account = accounts::find_by_username(db, attempt.username).await?;
     let split = account
         .as_ref()
         .filter(|a| a.totp_secret.is_some())
@@ -149,7 +150,7 @@ pub async fn combined_step(
         _ => (password_and_code, None),
     };
     Password::parse(password).map_err(|_| ServiceError::InvalidCredentials)?;
-    let account = check_password(db, hasher, username, account, password, now, trail).await?;
+    let account = check_password(db, hasher, attempt, account, password, now, trail).await?;
     if mfa::active_factor(&account, mail_on) == ActiveFactor::Email {
         return Err(ServiceError::EmailCodeLogin);
     }
@@ -162,33 +163,49 @@ pub async fn combined_step(
         }
     };
     let recovered = verified.is_some_and(Verified::is_recovery_code);
-    let token = sessions::create(db, account.id, Stage::Full, recovered, now).await?;
+    let token = sessions::create(db, account.id, Stage::Full, recovered, now, trail).await?;
     logged_in(db, account, now, trail).await?;
     Ok((token, verified))
 }
 
-/// The password check both logins share; failures are logged under the name
-/// that was typed.
+/// The password check both logins share, behind the guessing throttle
+/// ([`guessing::take`]); failures are logged under the name that was typed,
+/// and beyond the free ones as `password_throttled` (mailed at most once a
+/// quarter of an hour).
 async fn check_password(
     db: &(impl ConnectionTrait + TransactionTrait),
     hasher: &PasswordHasher,
-    username: &Username,
+    attempt: &Attempt<'_>,
     account: Option<account::Model>,
     password: &str,
     now: UnixTime,
     trail: &Trail,
 ) -> Result<account::Model> {
+    let taken = guessing::take(db, attempt, now).await?;
     let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let right = hasher.verify(stored, SecretString::from(password.to_owned())).await?;
+    let right = match hasher.verify(stored, SecretString::from(password.to_owned())).await {
+        Ok(right) => right,
+        Err(busy) => {
+            // Nothing was checked: nothing is held against anyone.
+            guessing::give_back(db, &taken).await?;
+            return Err(busy);
+        }
+    };
     match account {
         Some(account) if right => {
-            sessions::delete_expired(db, now).await?;
+            guessing::succeeded(db, &taken).await?;
             Ok(account)
         }
         account => {
+            let username = attempt.username.as_str();
             trail
-                .record_name(db, Event::LoginFailed, username.as_str(), account.as_ref(), now)
+                .record_name(db, Event::LoginFailed, username, account.as_ref(), now)
                 .await?;
+            if let Some(account) = &account
+                && taken.beyond_free()
+            {
+                trail.record(db, Event::PasswordThrottled, account, now).await?;
+            }
             Err(ServiceError::InvalidCredentials)
         }
     }

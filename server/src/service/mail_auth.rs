@@ -10,18 +10,21 @@
 //! - Other kinds of login never log in here.
 //! - Failures per user and client address earn a growing wait and then a
 //!   refusal for a while ([`FailureLog`]); the user's other clients, from
-//!   other addresses, are not locked out.
+//!   other addresses, are not locked out. A mailbox's own password is also
+//!   behind the web login's throttle ([`super::guessing`]), which counts in
+//!   the database for every instance.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
 
-use app::domain::{AccountKind, AppPasswordSecret, MailProtocol, Username};
+use app::domain::{AccountKind, AppPasswordSecret, MailProtocol, SecurityEventKind as Event, Username};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use secrecy::SecretString;
 
 use super::app_passwords::{self, protocols_of};
 use super::audit::Trail;
+use super::guessing::{self, Attempt, Limits};
 use super::keys::Keys;
 use super::{PasswordHasher, Result, ServiceError, accounts};
 use crate::clock::UnixTime;
@@ -122,6 +125,7 @@ pub async fn authenticate(
     keys: &Keys,
     failures: &FailureLog,
     require_app_passwords: bool,
+    limits: Limits,
     login: MailLogin<'_>,
     now: UnixTime,
     trail: &Trail,
@@ -145,7 +149,19 @@ pub async fn authenticate(
             });
         }
     };
-    match decide(db, hasher, keys, require_app_passwords, &username, login, now, trail).await {
+    match decide(
+        db,
+        hasher,
+        keys,
+        require_app_passwords,
+        limits,
+        &username,
+        login,
+        now,
+        trail,
+    )
+    .await
+    {
         Ok(granted) => {
             failures.forget(&key);
             Ok(granted)
@@ -170,6 +186,7 @@ async fn decide(
     hasher: &PasswordHasher,
     keys: &Keys,
     require_app_passwords: bool,
+    limits: Limits,
     username: &Username,
     login: MailLogin<'_>,
     now: UnixTime,
@@ -211,15 +228,37 @@ async fn decide(
             None => Denied::Other(ServiceError::AppPasswordRequired { two_factor }),
         });
     }
+    // The web login's throttle too: a mail client guessing the password
+    // slows the web's guessers and the other way round (app passwords,
+    // checked above, are not slowed: nothing guesses 120 bits).
+    let address = login.client_ip.to_canonical().to_string();
+    let attempt = Attempt {
+        username,
+        device: None,
+        address: Some(&address),
+        limits,
+    };
+    let taken = guessing::take(db, &attempt, now).await.map_err(Denied::Other)?;
     let right = hasher
         .verify(
             Some(account.password_hash.clone()),
             SecretString::from(login.password.to_owned()),
         )
-        .await?;
+        .await;
+    let right = match right {
+        Ok(right) => right,
+        Err(busy) => {
+            guessing::give_back(db, &taken).await?;
+            return Err(busy.into());
+        }
+    };
     if !right {
+        if taken.beyond_free() {
+            trail.record(db, Event::PasswordThrottled, &account, now).await?;
+        }
         return Err(Denied::Guess(ServiceError::InvalidCredentials));
     }
+    guessing::succeeded(db, &taken).await?;
     Ok(Granted {
         username: account.username,
         app_password: None,

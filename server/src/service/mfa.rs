@@ -153,11 +153,15 @@ async fn hold_new_secret(db: &impl ConnectionTrait, totp: &Totp, account: &accou
 }
 
 /// Step two: the first code proves the app has the secret; 2FA turns on and
-/// the first set of recovery codes is returned, to be shown once.
+/// the first set of recovery codes is returned, to be shown once. Every
+/// session of the login but `keep` (the one that set it up, if it is the
+/// login's own) ends: whoever logged in before 2FA must now show a code.
+#[allow(clippy::too_many_arguments)]
 pub async fn activate(
     db: &DatabaseConnection,
     totp: &Totp,
     account: &account::Model,
+    keep: Option<&SessionToken>,
     code: &OtpCode,
     now: UnixTime,
     trail: &Trail,
@@ -181,6 +185,7 @@ pub async fn activate(
         return Err(ServiceError::NoPendingSetup);
     }
     let codes = replace_recovery_codes(&txn, &totp.keys, account.id).await?;
+    sessions::end_others(&txn, account.id, keep).await?;
     // A new app: no session needs the offer to move the old one.
     sessions::forget_recovery_code_logins(&txn, account.id).await?;
     trail.record(&txn, Event::MfaEnabled, account, now).await?;
@@ -327,12 +332,14 @@ pub async fn reauthenticate(
     Ok(())
 }
 
-/// Turns TOTP off.
+/// Turns TOTP off; every other session of the login ends.
+#[allow(clippy::too_many_arguments)]
 pub async fn disable(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
     totp: &Totp,
     account: &account::Model,
+    keep: &SessionToken,
     proof: &Proof,
     now: UnixTime,
     trail: &Trail,
@@ -340,13 +347,15 @@ pub async fn disable(
     check_proof(db, hasher, totp, account, proof, now, trail).await?;
     let txn = db.begin().await?;
     clear_second_factor(&txn, account.id).await?;
+    sessions::delete_all_others(&txn, account.id, keep).await?;
     trail.record(&txn, Event::MfaDisabled, account, now).await?;
     txn.commit().await?;
     Ok(())
 }
 
 /// Switches another login's 2FA off: its customer or an administrator, with
-/// their own password. Pending enrolment, secret and recovery codes go.
+/// their own password. Pending enrolment, secret and recovery codes go, and
+/// so do the login's sessions and app passwords.
 pub async fn reset(
     db: &DatabaseConnection,
     hasher: &PasswordHasher,
@@ -382,6 +391,8 @@ async fn reset_unchecked(
     let txn = db.begin().await?;
     clear_second_factor(&txn, account.id).await?;
     reset_failures(&txn, account.id).await?;
+    // Whoever has the login now logs in again, and finds 2FA off.
+    sessions::delete_all_for(&txn, account.id).await?;
     // Whoever took the login over may have made one for themselves.
     let revoked = app_passwords::delete_all_for(&txn, account.id).await?;
     trail

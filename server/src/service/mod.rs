@@ -6,6 +6,8 @@ pub mod app_passwords;
 pub mod audit;
 pub mod device;
 pub mod email_codes;
+pub mod guessing;
+pub mod housekeeping;
 pub mod keys;
 pub mod login;
 pub mod mail;
@@ -13,6 +15,7 @@ pub mod mail_auth;
 pub mod mfa;
 pub mod notices;
 pub mod password;
+pub mod password_change;
 pub mod sealed;
 pub mod sessions;
 pub mod setup_links;
@@ -90,6 +93,12 @@ pub enum ServiceError {
     AppPasswordRequired { two_factor: bool },
     #[error("too many failed mail logins from one address; retry in {retry_after} s")]
     TooManyLoginFailures { retry_after: u64 },
+    #[error("the new password is the current one")]
+    SamePassword,
+    /// Too many wrong passwords for this username (or from this address):
+    /// see [`guessing`].
+    #[error("too many failed logins; retry in {retry_after} s")]
+    PasswordThrottled { retry_after: u64 },
     #[error("a current second factor is needed")]
     SecondFactorRequired,
     #[error("busy: too many password checks in flight")]

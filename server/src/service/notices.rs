@@ -49,6 +49,8 @@ pub fn is_notice(kind: Event) -> bool {
             | Event::RecoveryCodesRegenerated
             | Event::RecoveryCodeUsed
             | Event::Throttled
+            | Event::PasswordThrottled
+            | Event::PasswordChanged
             | Event::SecondStepFailed
             | Event::AppPasswordCreated
             | Event::AppPasswordRevoked
@@ -86,6 +88,7 @@ pub async fn queue(db: &impl ConnectionTrait, kind: Event, account: &account::Mo
     }
     let quiet_column = match kind {
         Event::Throttled => Some(account::Column::ThrottledNoticeAt),
+        Event::PasswordThrottled => Some(account::Column::PasswordNoticeAt),
         Event::SecondStepFailed => Some(account::Column::SecondStepNoticeAt),
         _ => None,
     };
@@ -345,6 +348,22 @@ pub fn render(row: &notice::Model, base_url: &str) -> Result<Mail> {
             format!(
                 "Someone entered several wrong codes for your login {name}, so further attempts are being slowed down. \
                  Whoever it was knew your password."
+            ),
+        ),
+        Event::PasswordChanged => (
+            "Your password was changed".to_owned(),
+            format!(
+                "The password of your login {name} was changed{by}. Every other browser logged in as {name} \
+                 has been logged out."
+            ),
+        ),
+        Event::PasswordThrottled => (
+            "Someone is trying your password".to_owned(),
+            format!(
+                "Someone entered a wrong password for your login {name} many times in a row, so further attempts \
+                 are being slowed down. Browsers you have logged in with before are not affected. If this was not \
+                 you, nothing needs doing unless your password is weak or used elsewhere: then change it, and \
+                 switch on two-factor authentication."
             ),
         ),
         Event::SecondStepFailed => (

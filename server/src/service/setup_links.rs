@@ -117,7 +117,7 @@ pub async fn finish(
     trail: &Trail,
 ) -> Result<(account::Model, Vec<RecoveryCode>)> {
     let (login, hash) = login_of(db, token, now).await?;
-    let codes = mfa::activate(db, totp, &login, code, now, trail).await?;
+    let codes = mfa::activate(db, totp, &login, None, code, now, trail).await?;
     void(db, login.id, &hash).await?;
     Ok((login, codes))
 }

@@ -223,6 +223,26 @@ fn table() -> Vec<Row> {
             None,
             [401, 409, 409, 409, 204, 409],
         ),
+        row(M::GET, "/api/v1/me/sessions", None, [401, 200, 200, 200, 200, 200]),
+        // A wrong current password: nobody's password changes here.
+        row(
+            M::POST,
+            "/api/v1/me/password",
+            Some(json!({"current_password": "not the password", "new_password": "another password 1"})),
+            [401, 401, 401, 401, 401, 401],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/me/sessions/others",
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            M::DELETE,
+            "/api/v1/me/sessions/{session_id}",
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
         // Mail is off here: no login gets e-mailed codes.
         row(M::POST, "/api/v1/me/mfa/email", None, [401, 409, 409, 409, 409, 409]),
         row(
@@ -309,7 +329,8 @@ async fn every_endpoint_answers_every_kind_of_caller_as_the_table_says(db: Db) {
         let path = row
             .path
             .replace("{id}", &logins.package.to_string())
-            .replace("{app_password_id}", &NO_SUCH_ID.to_string());
+            .replace("{app_password_id}", &NO_SUCH_ID.to_string())
+            .replace("{session_id}", "00000000deadbeef");
         for (caller, expected) in CALLERS.into_iter().zip(row.expected) {
             let browser = caller.browser(&app).await;
             let (status, body) = send(&browser, &row.method, &path, row.body.as_ref()).await;

@@ -658,6 +658,7 @@ pub fn wrong_code(secret: &str, time: UnixTime) -> String {
 pub struct Browser {
     pub client: reqwest::Client,
     pub address: String,
+    cookies: Arc<reqwest::cookie::Jar>,
 }
 
 impl Browser {
@@ -666,8 +667,9 @@ impl Browser {
     }
 
     fn with_user_agent(address: &str, user_agent: Option<&str>) -> Self {
+        let cookies = Arc::new(reqwest::cookie::Jar::default());
         let mut client = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(cookies.clone())
             .redirect(reqwest::redirect::Policy::none());
         if let Some(user_agent) = user_agent {
             client = client.user_agent(user_agent);
@@ -676,7 +678,28 @@ impl Browser {
         Self {
             client,
             address: address.to_owned(),
+            cookies,
         }
+    }
+
+    /// The names of the cookies this browser would send.
+    pub fn cookie_names(&self) -> Vec<String> {
+        use reqwest::cookie::CookieStore as _;
+        let url = self.address.parse().expect("the app's address is a URL");
+        let Some(header) = self.cookies.cookies(&url) else {
+            return Vec::new();
+        };
+        let header = header.to_str().expect("cookies are ASCII").to_owned();
+        header
+            .split("; ")
+            .filter_map(|pair| pair.split_once('=').map(|(name, _)| name.to_owned()))
+            .collect()
+    }
+
+    /// Sets a cookie as if the server had (a forged one, say).
+    pub fn add_cookie(&self, name: &str, value: &str) {
+        let url = self.address.parse().expect("the app's address is a URL");
+        self.cookies.add_cookie_str(&format!("{name}={value}; Path=/"), &url);
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {

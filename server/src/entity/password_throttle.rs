@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "password_throttles")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub bucket: String,
+    pub failures: i32,
+    pub window_start: i64,
+    pub locked_until: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
