@@ -351,7 +351,10 @@ test('Package Management and the admin console: their dialogs by keyboard', asyn
 test('at 360 px the set-up dialog is a sheet whose buttons are in view without scrolling the page', async ({ page, user }) => {
   await page.setViewportSize({ width: 360, height: 640 });
   await logIn(page, user);
-  await mfaSection(page).getByRole('button', { name: 'inactive – click to activate' }).click();
+  const opener = mfaSection(page).getByRole('button', { name: 'inactive – click to activate' });
+  await opener.scrollIntoViewIfNeeded();
+  const scrolled = await page.evaluate(() => window.scrollY);
+  await opener.click();
   const dialog = page.getByRole('dialog', { name: 'Activate two-factor authentication' });
   await dialog.getByLabel('Current password').fill(user.password);
   await dialog.getByRole('button', { name: 'Continue' }).click();
@@ -366,7 +369,7 @@ test('at 360 px the set-up dialog is a sheet whose buttons are in view without s
     expect(box!.y, `${name}: top in view`).toBeGreaterThanOrEqual(0);
     expect(box!.y + box!.height, `${name}: bottom in view`).toBeLessThanOrEqual(640);
   }
-  expect(await page.evaluate(() => window.scrollY), 'the page behind did not scroll').toBe(0);
+  expect(await page.evaluate(() => window.scrollY), 'the page behind did not scroll').toBe(scrolled);
   // The code field is reached by scrolling inside the sheet.
   await dialog.getByLabel('6-digit code from the app').scrollIntoViewIfNeeded();
   await expect(dialog.getByLabel('6-digit code from the app')).toBeInViewport();
