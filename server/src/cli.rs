@@ -90,6 +90,9 @@ pub struct ServeArgs {
     /// two minutes before); 12 hours after the login it ends in any case.
     #[arg(long, env = "TESSERA_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(i64).range(5..=720))]
     pub session_idle_minutes: i64,
+    /// Days security events and sent notices are kept before the sweeper removes them.
+    #[arg(long, env = "TESSERA_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(i64).range(30..=3650))]
+    pub retention_days: i64,
     /// Mark the session cookie Secure (serve behind https).
     #[arg(long, env = "TESSERA_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -391,6 +394,7 @@ async fn serve(database_url: String, secret_key_file: Option<PathBuf>, args: Ser
             address_budget: args.password_address_budget,
         },
         session_idle: args.session_idle_minutes * 60,
+        retention_days: args.retention_days,
         secure_cookies: args.secure_cookies,
         public_origin: args.public_origin,
         trusted_proxies: args.trusted_proxies,

@@ -33,6 +33,8 @@ pub struct Settings {
     pub guessing: Limits,
     /// Seconds a full session lasts without a request (at most 12 hours in all).
     pub session_idle: i64,
+    /// Days security events and sent notices are kept.
+    pub retention_days: i64,
     /// Mark the session cookie `Secure` (behind https).
     pub secure_cookies: bool,
     /// The exact origin browsers use, e.g. `https://panel.example.com`, when a
@@ -64,6 +66,7 @@ impl Settings {
             secret_key_file: None,
             guessing: Limits::default(),
             session_idle: crate::service::sessions::DEFAULT_IDLE,
+            retention_days: crate::service::housekeeping::DEFAULT_RETENTION_DAYS,
             secure_cookies: false,
             public_origin: None,
             trusted_proxies: Vec::new(),

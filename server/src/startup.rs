@@ -33,7 +33,8 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     clock: Clock,
-    session_idle: i64,
+    /// What the sweeper removes.
+    ages: housekeeping::Ages,
     outbox: Option<Outbox>,
 }
 
@@ -160,7 +161,10 @@ impl Application {
             router,
             db,
             clock: settings.clock,
-            session_idle: settings.session_idle,
+            ages: housekeeping::Ages {
+                session_idle: settings.session_idle,
+                retention: settings.retention_days * 86_400,
+            },
             outbox,
         })
     }
@@ -179,7 +183,7 @@ impl Application {
         let _sweeper = AbortOnDrop(housekeeping::spawn(
             self.db.clone(),
             self.clock.clone(),
-            self.session_idle,
+            self.ages,
             housekeeping::EVERY,
         ));
         let _worker = self.outbox.map(|o| {

@@ -32,6 +32,12 @@ pub const SESSION_COOKIE: &str = "tessera_session";
 pub const MAIL_FROM: &str = "Tessera <tessera@example.com>";
 /// Seconds between two e-mailed codes to one login.
 pub const RESEND_AFTER: i64 = 60;
+/// What the sweeper removes by default: sessions idle 30 minutes, events
+/// and sent notices older than 400 days.
+pub const AGES: tessera_server::service::housekeeping::Ages = tessera_server::service::housekeeping::Ages {
+    session_idle: 30 * 60,
+    retention: 400 * 86_400,
+};
 
 /// Which database the app under test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

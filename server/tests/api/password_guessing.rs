@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    Browser, CUSTOMER, Db, MAILBOX, MailLogin, PASSWORD, TestApp, assert_status, error_body, mail_auth_settings,
+    AGES, Browser, CUSTOMER, Db, MAILBOX, MailLogin, PASSWORD, TestApp, assert_status, error_body, mail_auth_settings,
     on_both_databases, retry_after, spawn_app, spawn_app_with_mail, spawn_app_with_mail_auth,
 };
 
@@ -177,7 +177,7 @@ async fn spraying_many_usernames_from_one_address_is_slowed(db: Db) {
     let buckets: i64 = app.sql_value("SELECT COUNT(*) AS v FROM password_throttles").await;
     assert!(buckets > 30, "{buckets}");
     app.advance(2 * 24 * 60 * 60);
-    let swept = tessera_server::service::housekeeping::sweep(&app.db, &app.clock, 30 * 60)
+    let swept = tessera_server::service::housekeeping::sweep(&app.db, &app.clock, AGES)
         .await
         .expect("the sweep runs");
     assert_eq!(i64::try_from(swept.throttle_buckets).ok(), Some(buckets));

@@ -23,30 +23,26 @@ on_both_databases!(
 );
 
 /// Every POST endpoint, with a body it would accept.
-fn post_endpoints(code: &str) -> Vec<(&'static str, serde_json::Value)> {
-    vec![
-        ("/api/v1/login", json!({"username": "c12345", "password": PASSWORD})),
-        ("/api/v1/login/mfa", json!({"code": code})),
-        ("/api/v1/logout", json!({})),
-        ("/api/v1/me/mfa/totp/setup", json!({"password": PASSWORD})),
-        ("/api/v1/me/mfa/totp/activate", json!({"code": code})),
-        (
-            "/api/v1/me/mfa/totp/disable",
-            json!({"password": PASSWORD, "code": code}),
-        ),
-        (
-            "/api/v1/me/mfa/recovery-codes",
-            json!({"password": PASSWORD, "code": code}),
-        ),
-        (
-            "/api/v1/login/combined",
-            json!({"username": "c12345", "password_and_code": format!("{PASSWORD}{code}")}),
-        ),
-        // (The id does not matter: the origin is checked first.)
-        ("/api/v1/accounts/1/mfa/totp/setup", json!({"password": PASSWORD})),
-        ("/api/v1/accounts/1/mfa/totp/activate", json!({"code": code})),
-        ("/api/v1/accounts/1/mfa/disable", json!({"password": PASSWORD})),
-    ]
+/// Every state-changing route the OpenAPI document lists (method, path with
+/// its parameters filled in): the cross-origin check must cover them all,
+/// including any added later.
+async fn state_changing_routes(app: &TestApp) -> Vec<(Method, String)> {
+    let document = app.get_ok("/api/v1/openapi.json").await;
+    let paths = document["paths"].as_object().expect("the document has paths");
+    let mut routes = Vec::new();
+    for (path, methods) in paths {
+        let filled = path
+            .replace("{id}", "1")
+            .replace("{app_password_id}", "1")
+            .replace("{session_id}", "00000000deadbeef");
+        for method in methods.as_object().expect("a path has methods").keys() {
+            let method: Method = method.to_ascii_uppercase().parse().expect("an HTTP method");
+            if method != Method::GET {
+                routes.push((method, filled.clone()));
+            }
+        }
+    }
+    routes
 }
 
 fn assert_no_store(what: &str, response: &Response) {
@@ -135,8 +131,12 @@ async fn every_api_answer_forbids_caching(db: Db) {
 }
 
 async fn cross_origin(browser: &Browser, path: &str, body: &serde_json::Value, origin: &str) -> Response {
+    sent_from(browser, Method::POST, path, body, origin).await
+}
+
+async fn sent_from(browser: &Browser, method: Method, path: &str, body: &serde_json::Value, origin: &str) -> Response {
     browser
-        .request(Method::POST, path)
+        .request(method, path)
         .header(ORIGIN, origin)
         .json(body)
         .send()
@@ -149,7 +149,6 @@ async fn posts_from_another_origin_are_refused_on_every_endpoint(db: Db) {
     let user = app.user_with_totp("c12345").await;
     let browser = app.logged_in(&user).await;
     let pending = app.pending_login("c12345").await;
-    let code = app.code_now(&user.secret);
     let port = app.port;
     let foreign = [
         "http://evil.example".to_owned(),
@@ -161,19 +160,25 @@ async fn posts_from_another_origin_are_refused_on_every_endpoint(db: Db) {
         format!("http://evil.example/http://127.0.0.1:{port}"),
         "".to_owned(),
     ];
-
-    for (path, body) in post_endpoints(&code) {
+    let routes = state_changing_routes(&app).await;
+    assert!(routes.len() >= 30, "the document lists them all: {routes:?}");
+    // (The body does not matter: the origin is checked before anything else.)
+    let body = json!({"password": PASSWORD, "code": app.code_now(&user.secret)});
+    for (method, path) in routes {
         let sender = if path == "/api/v1/login/mfa" {
             &pending
         } else {
             &browser
         };
         for origin in &foreign {
-            let response = cross_origin(sender, path, &body, origin).await;
-            assert_error(response, StatusCode::FORBIDDEN, "cross_origin_request").await;
+            let response = sent_from(sender, method.clone(), &path, &body, origin).await;
+            let what = format!("{method} {path} from {origin:?}");
+            let (status, answer) = crate::helpers::error_body(response).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {answer}");
+            assert_eq!(answer["error"]["code"], "cross_origin_request", "{what}");
         }
         let fetch_metadata = sender
-            .request(Method::POST, path)
+            .request(method.clone(), &path)
             .header("sec-fetch-site", "cross-site")
             .json(&body)
             .send()
@@ -181,6 +186,8 @@ async fn posts_from_another_origin_are_refused_on_every_endpoint(db: Db) {
             .expect("answered");
         assert_error(fetch_metadata, StatusCode::FORBIDDEN, "cross_origin_request").await;
     }
+    // Nothing of it went through: still logged in, 2FA still on.
+    assert_eq!(browser.me_ok().await["mfa"]["totp"]["enabled"], true);
 }
 
 async fn posts_from_the_same_origin_or_without_origin_are_allowed(db: Db) {

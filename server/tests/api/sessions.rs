@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Browser, CUSTOMER, Db, PACKAGE, PASSWORD, STEP, TestApp, assert_error, assert_status, expect_ok, on_both_databases,
-    spawn_app,
+    AGES, Browser, CUSTOMER, Db, PACKAGE, PASSWORD, STEP, TestApp, assert_error, assert_status, expect_ok,
+    on_both_databases, spawn_app,
 };
 
 on_both_databases!(
@@ -18,6 +18,7 @@ on_both_databases!(
     a_reset_by_the_customer_or_the_command_line_ends_every_session_of_the_login,
     switching_2fa_on_or_off_ends_the_other_sessions,
     the_worker_sweeps_idle_sessions,
+    events_and_sent_notices_are_kept_four_hundred_days,
 );
 
 const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
@@ -209,7 +210,7 @@ async fn the_worker_sweeps_idle_sessions(db: Db) {
     let _idle = app.logged_in_as(CUSTOMER).await;
     assert_eq!(session_rows(&app).await, 1);
     app.advance(30 * 60);
-    let swept = tessera_server::service::housekeeping::sweep(&app.db, &app.clock, 30 * 60)
+    let swept = tessera_server::service::housekeeping::sweep(&app.db, &app.clock, AGES)
         .await
         .expect("the sweep runs");
     assert_eq!(swept.sessions, 1);
@@ -218,4 +219,37 @@ async fn the_worker_sweeps_idle_sessions(db: Db) {
 
 async fn session_rows(app: &TestApp) -> i64 {
     app.sql_value("SELECT COUNT(*) AS v FROM sessions").await
+}
+
+async fn events_and_sent_notices_are_kept_four_hundred_days(db: Db) {
+    let (app, _sink) = crate::helpers::spawn_app_with_mail(db).await;
+    app.create_login_with_email(AccountKind::Customer, CUSTOMER, None, "owner@example.com", false)
+        .await;
+    let browser = app.logged_in_as(CUSTOMER).await;
+    app.enable_totp(&browser).await;
+    app.wait_for_notices("the mfa_enabled notice, sent", |n| {
+        n.iter().all(|n| n.sent_at.is_some()) && !n.is_empty()
+    })
+    .await;
+    let count = |table: &'static str| {
+        let app = &app;
+        async move {
+            app.sql_value::<i64>(&format!("SELECT COUNT(*) AS v FROM {table}"))
+                .await
+        }
+    };
+    let (events, notices) = (count("security_events").await, count("notices").await);
+    assert!(events >= 2 && notices == 1, "{events} {notices}");
+
+    app.advance(399 * 86_400);
+    let swept = tessera_server::service::housekeeping::sweep(&app.db, &app.clock, AGES)
+        .await
+        .expect("the sweep runs");
+    assert_eq!((swept.events, swept.notices), (0, 0));
+    app.advance(2 * 86_400);
+    let swept = tessera_server::service::housekeeping::sweep(&app.db, &app.clock, AGES)
+        .await
+        .expect("the sweep runs");
+    assert_eq!((swept.events, swept.notices), (events.unsigned_abs(), 1));
+    assert_eq!((count("security_events").await, count("notices").await), (0, 0));
 }
