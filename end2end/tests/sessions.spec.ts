@@ -52,6 +52,10 @@ test('two minutes before the idle timeout a warning offers to stay logged in', a
   await logIn(page, user);
   const warning = page.getByRole('dialog', { name: 'Still there?' });
   await expect(warning).toHaveCount(0);
+  // The page's own requests answered first: each answer is activity, and
+  // one arriving after the jump below would rightly close the warning.
+  await expect(sessionsSection(page).getByTestId('session')).toHaveCount(1);
+  await expect(page.getByRole('region', { name: 'Recent security events' }).getByRole('listitem').first()).toBeVisible();
 
   // 27 minutes without a request: the server counts its minute, the page
   // warns two minutes before that.
